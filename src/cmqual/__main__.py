@@ -1,0 +1,7 @@
+"""``python -m cmqual``: the same as the ``cmqual`` command."""
+
+import sys
+
+from cmqual.cli import main
+
+sys.exit(main())

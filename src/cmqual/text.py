@@ -1,0 +1,150 @@
+"""Sentence splitting and word tokenisation that need no downloaded NLTK data.
+
+Sentences are found with NLTK's Punkt algorithm (Kiss & Strunk 2006) using a fixed
+parameter set: an abbreviation list for the titles and Latin abbreviations common in
+interview transcripts (``Dr.``, ``Mr.``, ``e.g.``, ``No.`` ...). Nothing is downloaded and
+the result does not depend on what happens to be installed in ``nltk_data``, so the same
+text gives the same sentences on every machine (``sentence_model="nltk"`` opts into the
+installed English Punkt model where present, extended with the same abbreviations).
+
+A sentence boundary that Punkt places inside a bracketed annotation such as
+``[inaudible 00:12:03]`` or ``[crosstalk?]`` is removed: annotations belong to the
+sentence around them.
+
+Words are runs of letters and digits, with inner hyphens and apostrophes kept
+(``hard-to-reach``, ``don’t`` count as one word). This is the tokenisation used for
+``n_words`` everywhere in cmqual.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+__all__ = ["ABBREVIATIONS", "count_words", "sentence_spans", "word_spans"]
+
+#: Abbreviations after which Punkt never ends a sentence (lower case, no final dot).
+ABBREVIATIONS: frozenset[str] = frozenset(
+    {
+        "dr", "mr", "mrs", "ms", "mx", "prof", "rev", "revd", "st", "sr", "jr", "hon",
+        "sgt", "capt", "col", "gen", "lt", "cllr", "fr", "mme", "mlle",
+        "e.g", "i.e", "etc", "vs", "v", "cf", "al", "et al", "viz", "approx", "ca",
+        "vol", "pp", "para", "paras", "fig", "ch", "sec", "art",
+        "dept", "univ", "assoc", "inc", "ltd", "co", "corp", "est",
+        "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+        "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun",
+        "a.m", "p.m", "b.a", "m.a", "b.sc", "m.sc", "ph.d", "b.ed", "m.ed", "pgce",
+        "u.k", "u.s", "n.b", "p.s", "min", "mins", "hr", "hrs",
+    }
+)
+
+# Letters/digits with inner hyphens or apostrophes (straight, curly, modifier letter).
+_WORD_RE = re.compile(r"[^\W_]+(?:[-'’ʼ‐‑][^\W_]+)*")
+# "No." is an abbreviation only before a number ("No. 3"); "I said no." ends a sentence.
+_NUMBER_ABBREV_END_RE = re.compile(r"(?:^|\W)(?:no|nos|p|nr|num)\.$", re.IGNORECASE)
+_NUMBER_START_RE = re.compile(r"[#\d]")
+# Bracketed annotations on one line, e.g. [inaudible 00:12:03], [laughs], (crosstalk).
+_ANNOTATION_RE = re.compile(r"\[[^\]\n]{0,200}\]|\([^)\n]{0,80}\)")
+
+
+def count_words(text: str) -> int:
+    """Return the number of word tokens in ``text``.
+
+    Examples
+    --------
+    >>> count_words("It's a hard-to-reach group, isn’t it?")
+    6
+    """
+    return len(_WORD_RE.findall(text))
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """Return ``(start, end)`` offsets of every word token in ``text``."""
+    return [m.span() for m in _WORD_RE.finditer(text)]
+
+
+@lru_cache(maxsize=4)
+def _tokenizer(model: str) -> PunktSentenceTokenizer:
+    if model == "nltk":
+        try:  # optional improvement: the installed English model, never required
+            from nltk.tokenize.punkt import PunktTokenizer
+
+            tok = PunktTokenizer("english")
+            tok._params.abbrev_types.update(ABBREVIATIONS)
+            return tok
+        except (LookupError, ImportError, OSError):
+            pass
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None, *,
+                   model: str = "builtin") -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into sentences and return their absolute offsets.
+
+    Spans are trimmed of surrounding white space and never empty; together they cover
+    every non-space character of the range.
+
+    Parameters
+    ----------
+    text : str
+        The document's canonical text.
+    start, end : int
+        The range to split (a paragraph); offsets returned are into ``text``.
+    model : {"builtin", "nltk"}
+        ``builtin`` (default) uses Punkt with cmqual's abbreviation list and no data;
+        ``nltk`` uses the installed English Punkt model when available.
+
+    Examples
+    --------
+    >>> t = "Dr. Patel said no. Really? Yes!"
+    >>> [t[s:e] for s, e in sentence_spans(t)]
+    ['Dr. Patel said no.', 'Really?', 'Yes!']
+    """
+    if end is None:
+        end = len(text)
+    chunk = text[start:end]
+    if not chunk.strip():
+        return []
+    spans = list(_tokenizer(model).span_tokenize(chunk))
+    if len(spans) > 1:
+        spans = _merge_inside_annotations(chunk, spans)
+        spans = _merge_number_abbreviations(chunk, spans)
+    out = []
+    for s, e in spans:
+        piece = chunk[s:e]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        if trail > lead:
+            out.append((start + s + lead, start + s + trail))
+    return out
+
+
+def _merge_inside_annotations(chunk: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join sentences whose boundary falls inside a bracketed annotation."""
+    inside = [m.span() for m in _ANNOTATION_RE.finditer(chunk)]
+    if not inside:
+        return spans
+    merged = [spans[0]]
+    for s, e in spans[1:]:
+        prev_end = merged[-1][1]
+        if any(a < prev_end < b or a < s < b for a, b in inside):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _merge_number_abbreviations(chunk: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join "No." / "p." to the number that follows it (Punkt alone cannot tell)."""
+    merged = [spans[0]]
+    for s, e in spans[1:]:
+        ps, pe = merged[-1]
+        if _NUMBER_START_RE.match(chunk, s) and _NUMBER_ABBREV_END_RE.search(chunk[ps:pe]):
+            merged[-1] = (ps, e)
+        else:
+            merged.append((s, e))
+    return merged
