@@ -12,7 +12,8 @@ A sentence boundary that Punkt places inside a bracketed annotation such as
 sentence around them.
 
 Words are runs of letters and digits, with inner hyphens and apostrophes kept
-(``hard-to-reach``, ``don’t`` count as one word). This is the tokenisation used for
+(``hard-to-reach``, ``don’t`` count as one word), as are times and numbers (``10:30``,
+``1,000``) and dotted abbreviations (``e.g.``). This is the tokenisation used for
 ``n_words`` everywhere in cmqual.
 """
 
@@ -41,7 +42,11 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 )
 
 # Letters/digits with inner hyphens or apostrophes (straight, curly, modifier letter).
-_WORD_RE = re.compile(r"[^\W_]+(?:[-'’ʼ‐‑][^\W_]+)*")
+# Inside a word also: "10:30", "3.5", "1,000" (between digits) and "e.g", "U.K" (between
+# single letters), so times, numbers and abbreviations count as one word.
+_WORD_RE = re.compile(
+    r"[^\W_]+(?:(?:[-'’ʼ‐‑]|(?<=\d)[.:,](?=\d)|(?<=\b[^\W\d_])\.(?=[^\W\d_]\b))[^\W_]+)*"
+)
 # "No." is an abbreviation only before a number ("No. 3"); "I said no." ends a sentence.
 _NUMBER_ABBREV_END_RE = re.compile(r"(?:^|\W)(?:no|nos|p|nr|num)\.$", re.IGNORECASE)
 _NUMBER_START_RE = re.compile(r"[#\d]")

@@ -19,7 +19,7 @@ one-off ``Sometimes I thought: ...`` for a speaker, a candidate label is accepte
 * it occurs at the start of a line at least twice in the document, or looks like a role
   (``Interviewer``, ``Participant 3``, ``Q``, ``A``, ``Speaker 2``, ``Counsel`` ...), or is the
   first non-blank line of the document (a transcript that starts with a label), or — once
-  two label lines have been accepted this way — it is a ``Name:`` of at most three words
+  one label has been accepted this way — it is a ``Name:`` of at most three words
   (a speaker who talks only once).
 
 ``[Name]`` labels must occur at least twice and are never annotation words such as
@@ -276,7 +276,7 @@ def detect_labels(text: str, lines: list[tuple[int, int]],
             ok = n >= 2 or bool(_ROLE_RE.match(speaker)) or i == first_content
         if ok:
             found[i] = (speaker, end)
-    if len(found) >= 2:  # a labelled transcript: speakers who talk once count too
+    if found:  # a labelled transcript: speakers who talk once count too
         for i, (speaker, end, kind) in candidates.items():
             if i not in found and kind == "colon" and len(speaker.split()) <= 3:
                 found[i] = (speaker, end)

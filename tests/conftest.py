@@ -1,0 +1,38 @@
+"""Shared test helpers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SAMPLE = ROOT / "corpora" / "sample"
+
+
+@pytest.fixture
+def make_corpus(tmp_path):
+    """Write ``{relative name: str | bytes}`` into a fresh folder and return its path."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "corpus"
+        root.mkdir(exist_ok=True)
+        for name, content in files.items():
+            p = root / name
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                p.write_bytes(content)
+            else:
+                p.write_text(content, encoding="utf-8", newline="")
+        return root
+
+    return make
+
+
+def assert_offsets(corpus) -> None:
+    """Every segment's text is exactly its slice of the canonical text, trimmed."""
+    for row in corpus.segments.itertuples(index=False):
+        text = corpus.texts[row.doc_id]
+        assert text[row.start:row.end] == row.text, (row.doc_id, row.level, row.start)
+        assert row.text == row.text.strip() and row.text, (row.doc_id, row.start)

@@ -1,0 +1,63 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cmqual.text import count_words, sentence_spans
+
+
+def sentences(text):
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+@pytest.mark.parametrize(
+    "abbrev",
+    ["Dr.", "Mr.", "Mrs.", "Ms.", "Prof.", "e.g.", "i.e.", "etc.", "vs.", "St."],
+)
+def test_no_split_after_abbreviations(abbrev):
+    text = f"We talked to {abbrev} Smith about it. Then we left."
+    assert sentences(text) == [f"We talked to {abbrev} Smith about it.", "Then we left."]
+
+
+def test_no_split_after_number_abbreviation_but_split_after_no():
+    assert sentences("See item No. 3 in the list. It was fine.") == [
+        "See item No. 3 in the list.", "It was fine."]
+    assert sentences("I said no. Then she laughed.") == ["I said no.", "Then she laughed."]
+
+
+def test_no_split_inside_annotations():
+    text = "He said [inaudible 00:12:03] and then [crosstalk? unclear] left. Fine."
+    assert sentences(text) == [
+        "He said [inaudible 00:12:03] and then [crosstalk? unclear] left.", "Fine."]
+
+
+def test_splits_questions_and_exclamations():
+    assert sentences("Did it help? Yes! It really did. Okay.") == [
+        "Did it help?", "Yes!", "It really did.", "Okay."]
+
+
+def test_offsets_are_absolute_and_trimmed():
+    text = "xx  First one. Second one.  yy"
+    spans = sentence_spans(text, 2, 28)
+    assert [text[s:e] for s, e in spans] == ["First one.", "Second one."]
+
+
+def test_blank_range_has_no_sentences():
+    assert sentence_spans("   \n  ") == []
+
+
+def test_count_words_keeps_inner_hyphens_and_apostrophes():
+    assert count_words("It's a hard-to-reach group, isn’t it?") == 6
+    assert count_words("café naïve 2023 — ok") == 4
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=300))
+def test_sentence_spans_cover_every_non_space_character(text):
+    spans = sentence_spans(text)
+    covered = set()
+    last = -1
+    for s, e in spans:
+        assert s >= last and e > s
+        assert text[s:e] == text[s:e].strip()
+        covered.update(range(s, e))
+        last = e
+    assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
