@@ -61,3 +61,20 @@ def test_sentence_spans_cover_every_non_space_character(text):
         covered.update(range(s, e))
         last = e
     assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+
+PUNKT_ALPHABET = st.sampled_from(
+    list("aAbBzZ  ..?!,;:()[]\"'’-\n0123456789") + ["Dr", "Mr", "e.g", "etc", "No", "St", "I"]
+)
+
+
+@given(st.lists(PUNKT_ALPHABET, max_size=80).map("".join))
+def test_cached_punkt_decisions_equal_plain_punkt(text):
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    from cmqual.text import ABBREVIATIONS, _tokenizer
+
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    plain = PunktSentenceTokenizer(params)
+    assert list(_tokenizer("builtin").span_tokenize(text)) == list(plain.span_tokenize(text))
