@@ -2,10 +2,10 @@ import warnings
 
 import pandas as pd
 import pytest
-from conftest import SAMPLE, assert_offsets
 
 import cmqual
 from cmqual.errors import CmqualWarning, ConfigError, CorpusError, InputFileError, MetadataError
+from conftest import SAMPLE, assert_offsets
 
 TRANSCRIPT = ("Interviewer: Did you choose your mentor?\n"
               "Sam: No. It was allocated, e.g. by Dr. Khan. We met at 10:30 on Mondays.\n"
@@ -78,7 +78,8 @@ def test_metadata_is_typed_and_overridable(make_corpus):
 
 def test_metadata_wrong_type_override_names_line_and_column(make_corpus):
     root = make_corpus({"a.txt": TRANSCRIPT, "metadata.csv": "file,cohort\na.txt,twenty\n"})
-    with pytest.raises(MetadataError, match=r"line 2, column 'cohort': 'twenty' is not a valid integer"):
+    msg = r"line 2, column 'cohort': 'twenty' is not a valid integer"
+    with pytest.raises(MetadataError, match=msg):
         cmqual.read_corpus(root, attribute_types={"cohort": "integer"})
 
 

@@ -100,7 +100,8 @@ def coerce_column(values: Sequence[str], kind: str) -> tuple[pd.Series, list[tup
                     bad.append((i, v))
                     ts = None
             out.append(ts)
-        return pd.Series(pd.to_datetime(pd.Series(out, dtype="object")), dtype="datetime64[ns]"), bad
+        dates = pd.to_datetime(pd.Series(out, dtype="object"))
+        return pd.Series(dates, dtype="datetime64[ns]"), bad
     if kind == "boolean":
         out = []
         for i, v in enumerate(clean):

@@ -11,9 +11,11 @@ import argparse
 import sys
 import warnings
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
 
 from cmqual._version import __version__
+from cmqual.commands import MODULES as COMMAND_MODULES
 from cmqual.errors import CmqualError, ConfigError
 
 __all__ = ["main"]
@@ -24,7 +26,9 @@ def _parse_types(items: Sequence[str] | None) -> dict[str, str]:
     for item in items or ():
         name, sep, kind = item.partition("=")
         if not sep or not name or not kind:
-            raise ConfigError(f"--attr-type {item!r}: write it as COLUMN=TYPE, e.g. cohort=category")
+            raise ConfigError(
+                f"--attr-type {item!r}: write it as COLUMN=TYPE, e.g. cohort=category"
+            )
         out[name.strip()] = kind.strip()
     return out
 
@@ -105,6 +109,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", default="corpora/sample")
     p.add_argument("--out", default="outputs/demo")
     p.set_defaults(func=_cmd_demo)
+
+    for name in COMMAND_MODULES:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:  # a missing dependency inside an existing module is a bug
+                raise
+            continue
+        module.register(sub)
     return parser
 
 

@@ -431,7 +431,7 @@ def _apply_roles(rows: list[tuple], doc_id: str,
     out = []
     for r in rows:
         role = overrides.get((doc_id, r[6])) or overrides.get(("", r[6]))
-        out.append(r if not role or not r[6] else r[:7] + (role,) + r[8:])
+        out.append(r if not role or not r[6] else (*r[:7], role, *r[8:]))
     return out
 
 

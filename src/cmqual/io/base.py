@@ -85,7 +85,9 @@ _ANNOTATION_WORDS = (
     "phone", "background", "long pause", "short pause", "sic", "?",
 )
 
-_BOLD_RE = re.compile(r"[ \t]{0,3}\*\*(?P<speaker>[^*\n]{1,60}?)[ \t]*(?::[ \t]*\*\*|\*\*[ \t]*:)(?=\s|$)")
+_BOLD_RE = re.compile(
+    r"[ \t]{0,3}\*\*(?P<speaker>[^*\n]{1,60}?)[ \t]*(?::[ \t]*\*\*|\*\*[ \t]*:)(?=\s|$)"
+)
 _BRACKET_RE = re.compile(r"[ \t]{0,3}\[(?P<speaker>[^\]\n]{1,60})\](?=[ \t]+\S)")
 _COLON_RE = re.compile(
     r"[ \t]{0,3}(?P<speaker>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-&]+){0,4}?)[ \t]*:(?=[ \t]|$)"
