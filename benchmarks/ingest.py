@@ -21,10 +21,7 @@ from pathlib import Path
 import cmqual
 
 SAMPLE = Path(__file__).resolve().parents[1] / "corpora" / "sample"
-FALLBACK = ("mentor mentoring coach trainee teacher college students time workload funding "
-            "observation assessment lesson feedback department manager support release hours "
-            "really think know quite because actually would could should about their there "
-            "which when where what school university learners goodwill policy contract").split()
+FALLBACK = ["mentor", "mentoring", "coach", "trainee", "teacher", "college", "students", "time", "workload", "funding", "observation", "assessment", "lesson", "feedback", "department", "manager", "support", "release", "hours", "really", "think", "know", "quite", "because", "actually", "would", "could", "should", "about", "their", "there", "which", "when", "where", "what", "school", "university", "learners", "goodwill", "policy", "contract"]
 
 
 def vocabulary() -> tuple[list[str], list[int]]:

@@ -64,7 +64,7 @@ def test_sentence_spans_cover_every_non_space_character(text):
 
 
 PUNKT_ALPHABET = st.sampled_from(
-    list("aAbBzZ  ..?!,;:()[]\"'’-\n0123456789") + ["Dr", "Mr", "e.g", "etc", "No", "St", "I"]
+    [*list("aAbBzZ  ..?!,;:()[]\"'’-\n0123456789"), "Dr", "Mr", "e.g", "etc", "No", "St", "I"]
 )
 
 

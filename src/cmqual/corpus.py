@@ -448,7 +448,8 @@ def _join_speaker_attributes(speakers: pd.DataFrame, table: pd.DataFrame | None)
         filled = speakers[["speaker"]].merge(general, on="speaker", how="left")
         for c in extra:
             out[c] = out[c].where(out[c].notna(), filled[c].to_numpy())
-    return out
+    out = out.astype(SPEAKER_COLUMNS)
+    return out.astype({c: "string" for c in extra})
 
 
 def read_corpus(path: str | Path, options: IngestOptions | None = None, *,

@@ -15,19 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 __all__ = [
+    "BatchError",
     "CmqualError",
     "CmqualWarning",
     "CodebookError",
+    "ConfigError",
     "CorpusError",
-    "FormatError",
     "DecodeError",
+    "ExchangeError",
+    "FormatError",
     "InputFileError",
     "MetadataError",
     "ProjectError",
-    "ExchangeError",
     "ReliabilityError",
-    "BatchError",
-    "ConfigError",
 ]
 
 
