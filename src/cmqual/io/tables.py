@@ -17,7 +17,7 @@ import pandas as pd
 
 from cmqual.errors import ConfigError, InputFileError
 
-__all__ = ["TABLE_EXTENSIONS", "atomic_path", "write_table", "write_text"]
+__all__ = ["TABLE_EXTENSIONS", "atomic_path", "read_table", "write_table", "write_text"]
 
 TABLE_EXTENSIONS = (".csv", ".parquet", ".xlsx")
 
@@ -97,3 +97,34 @@ def _isna(value: object) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a ``.csv``, ``.parquet`` or ``.xlsx`` table written by cmqual (or by a person).
+
+    CSV cells are read as text except the integer columns ``start``/``end``; blanks stay
+    empty strings so quotes and labels are never turned into numbers or NaN.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"table {str(path)!r} does not exist")
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_EXTENSIONS:
+        raise ConfigError(
+            f"cannot read {str(path)!r}: use one of the extensions {', '.join(TABLE_EXTENSIONS)}"
+        )
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix == ".xlsx":
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        else:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"cannot read table {str(path)!r}: {exc}") from None
+    for col in ("start", "end", "n_words", "turn", "paragraph"):
+        if col in frame.columns:
+            converted = pd.to_numeric(frame[col], errors="coerce")
+            if converted.notna().all():
+                frame[col] = converted.astype("int64")
+    return frame
