@@ -49,6 +49,7 @@ __all__ = [
     "RawTurn",
     "TextAssembler",
     "TranscriptOptions",
+    "detect_labels",
     "is_name",
     "parse_labelled_text",
     "parse_timestamp",

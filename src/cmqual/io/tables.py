@@ -38,14 +38,19 @@ def check_output_path(path: str | Path, extensions: tuple[str, ...] | None = Non
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it over ``path`` on success."""
+def atomic_path(path: str | Path, mode: int = 0o644) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it over ``path`` on success.
+
+    The file gets permissions ``mode`` (0644: readable by others, like a normally created
+    file; give 0o600 for secrets such as a pseudonymisation key).
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, mode)
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
