@@ -7,6 +7,8 @@ from cmqual._version import __version__
 from cmqual.corpus import Corpus, Document, IngestOptions, Segment, read_corpus
 from cmqual.errors import CmqualError, CmqualWarning
 from cmqual.io.base import TranscriptOptions
+from cmqual.project import Project, init_project, open_project
+from cmqual.pseudonymise import OffsetMap, carry_codings, pseudonymise_corpus, pseudonymise_texts
 
 __all__ = [
     "CmqualError",
@@ -14,8 +16,15 @@ __all__ = [
     "Corpus",
     "Document",
     "IngestOptions",
+    "OffsetMap",
+    "Project",
     "Segment",
     "TranscriptOptions",
     "__version__",
+    "carry_codings",
+    "init_project",
+    "open_project",
+    "pseudonymise_corpus",
+    "pseudonymise_texts",
     "read_corpus",
 ]

@@ -22,8 +22,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
-
 __all__ = ["ABBREVIATIONS", "count_words", "sentence_spans", "word_spans"]
 
 #: Abbreviations after which Punkt never ends a sentence (lower case, no final dot).
@@ -72,53 +70,60 @@ def word_spans(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in _WORD_RE.finditer(text)]
 
 
-class _CachedPunkt(PunktSentenceTokenizer):
-    """Punkt with its break decisions memoised (identical output, several times faster).
+@lru_cache(maxsize=1)
+def _punkt_class() -> type:
+    """Build the cached Punkt class on first use (importing NLTK takes seconds)."""
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
 
-    Punkt decides each candidate boundary from a short context: the token ending in
-    ``.?!`` and the token after it. With cmqual's built-in parameters (an abbreviation list
-    and no trained orthographic context, collocations or sentence starters) the decision
-    depends on the first token only through whether it is an abbreviation, an initial, a
-number or other punctuation (a plain word of two or more letters that is no
-abbreviation decides like any other) and on the *shape* of the next one: whether it
-    starts upper- or lower-case, and where its punctuation is. So the next token is
-    reduced to that shape (letters to ``A``/``a``/``x``, digits to ``0``) and decisions are
-    cached per (first token, shape); ``tests/test_text.py`` checks against plain Punkt that
-    this changes no boundary. With trained parameters (``model="nltk"``) whole contexts
-    are cached instead.
-    """
+    class _CachedPunkt(PunktSentenceTokenizer):
+        """Punkt with its break decisions memoised (identical output, several times faster).
 
-    _CACHE_LIMIT = 200_000
-    _CONTEXT_RE = re.compile(r"(\S*[.?!])\s+(\S+)")
+        Punkt decides each candidate boundary from a short context: the token ending in
+        ``.?!`` and the token after it. With cmqual's built-in parameters (an abbreviation list
+        and no trained orthographic context, collocations or sentence starters) the decision
+        depends on the first token only through whether it is an abbreviation, an initial, a
+    number or other punctuation (a plain word of two or more letters that is no
+    abbreviation decides like any other) and on the *shape* of the next one: whether it
+        starts upper- or lower-case, and where its punctuation is. So the next token is
+        reduced to that shape (letters to ``A``/``a``/``x``, digits to ``0``) and decisions are
+        cached per (first token, shape); ``tests/test_text.py`` checks against plain Punkt that
+        this changes no boundary. With trained parameters (``model="nltk"``) whole contexts
+        are cached instead.
+        """
 
-    def __init__(self, *args, shape_keys: bool = True, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._decisions: dict[str, bool] = {}
-        self._shape_keys = shape_keys
+        _CACHE_LIMIT = 200_000
+        _CONTEXT_RE = re.compile(r"(\S*[.?!])\s+(\S+)")
 
-    def text_contains_sentbreak(self, text: str) -> bool:
-        if self._shape_keys:
-            m = self._CONTEXT_RE.fullmatch(text)
-            if m:
-                text = f"{_first_shape(m.group(1))} {_shape(m.group(2))}"
-        hit = self._decisions.get(text)
-        if hit is None:
-            hit = super().text_contains_sentbreak(text)
-            if len(self._decisions) >= self._CACHE_LIMIT:
-                self._decisions.clear()
-            self._decisions[text] = hit
-        return hit
+        def __init__(self, *args, shape_keys: bool = True, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._decisions: dict[str, bool] = {}
+            self._shape_keys = shape_keys
+
+        def text_contains_sentbreak(self, text: str) -> bool:
+            if self._shape_keys:
+                m = self._CONTEXT_RE.fullmatch(text)
+                if m:
+                    text = f"{_first_shape(m.group(1))} {_shape(m.group(2))}"
+            hit = self._decisions.get(text)
+            if hit is None:
+                hit = super().text_contains_sentbreak(text)
+                if len(self._decisions) >= self._CACHE_LIMIT:
+                    self._decisions.clear()
+                self._decisions[text] = hit
+            return hit
 
 
-_PLAIN_WORD_END_RE = re.compile(r"([^\W\d_]{2,})([.?!])")
+    _PLAIN_WORD_END_RE = re.compile(r"([^\W\d_]{2,})([.?!])")
 
 
-def _first_shape(token: str) -> str:
-    """A plain word (2+ letters) that is no abbreviation decides like any other."""
-    m = _PLAIN_WORD_END_RE.fullmatch(token)
-    if m and m.group(1).lower() not in ABBREVIATIONS:
-        return "xx" + m.group(2)
-    return token
+    def _first_shape(token: str) -> str:
+        """A plain word (2+ letters) that is no abbreviation decides like any other."""
+        m = _PLAIN_WORD_END_RE.fullmatch(token)
+        if m and m.group(1).lower() not in ABBREVIATIONS:
+            return "xx" + m.group(2)
+        return token
+
+    return _CachedPunkt
 
 
 def _shape(token: str) -> str:
@@ -130,19 +135,21 @@ def _shape(token: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _tokenizer(model: str) -> PunktSentenceTokenizer:
+def _tokenizer(model: str):
     if model == "nltk":
         try:  # optional improvement: the installed English model, never required
             from nltk.tokenize.punkt import PunktTokenizer
 
             english = PunktTokenizer("english")
             english._params.abbrev_types.update(ABBREVIATIONS)
-            return _CachedPunkt(english._params, shape_keys=False)
+            return _punkt_class()(english._params, shape_keys=False)
         except (LookupError, ImportError, OSError):
             pass
+    from nltk.tokenize.punkt import PunktParameters
+
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
-    return _CachedPunkt(params)
+    return _punkt_class()(params)
 
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None, *,

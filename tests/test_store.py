@@ -1,0 +1,281 @@
+"""The project store's guarantees: durability under SIGKILL, concurrent writers, schema
+versions, undo that never touches another coder's work."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cmqual.errors import CmqualWarning, ProjectError
+from cmqual.project import init_project, open_project
+from cmqual.store import SCHEMA_VERSION, Store
+
+DATA = Path(__file__).resolve().parent / "data" / "project"
+
+
+def make_project_folder(tmp_path: Path) -> Path:
+    shutil.copytree(DATA / "corpus", tmp_path / "corpus")
+    shutil.copy(DATA / "codebook.yaml", tmp_path / "codebook.yaml")
+    init_project(tmp_path / "proj", tmp_path / "corpus", [tmp_path / "codebook.yaml"]).close()
+    return tmp_path / "proj"
+
+
+@pytest.fixture
+def project(tmp_path):
+    with open_project(make_project_folder(tmp_path)) as p:
+        yield p
+
+
+def test_store_pragmas_wal_full_sync_foreign_keys(project):
+    conn = project.store._conn
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    assert project.store.schema_version == SCHEMA_VERSION
+    assert project.store.integrity_check() == "ok"
+
+
+# -- SIGKILL in the middle of writing ----------------------------------------------------------
+# Writers run in child processes. Where the platform allows, they are forked from the test
+# process, so they do not pay cmqual's import time again; each reports ("acks") a coding
+# only after the call that stored it has returned, like a widget updating its display.
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def _coding_writer(folder: str, acks) -> None:
+    project = open_project(folder)
+    codes = ["mini/resourcing", "mini/power", "mini/power/assessment", "mini/observation"]
+    n = len(project.corpus.texts["p01"]) - 1
+    i = 0
+    while True:
+        start, code, coder = i % n, codes[i // n % 4], f"k{i // (4 * n)}"
+        cid = project.code("p01", start, start + 1, code, coder, memo=f"m{i}")
+        acks.send(f"ack {cid} {start} {code} {coder} m{i}")
+        i += 1
+
+
+def _bulk_writer(folder: str, acks) -> None:
+    import pandas as pd
+
+    project = open_project(folder)
+    text = project.corpus.texts["p01"]
+    i = 0
+    while True:
+        size = 300 + i
+        rows = [{"doc_id": "p01", "start": j % 200, "end": j % 200 + 3,
+                 "text": text[j % 200:j % 200 + 3], "code": "mini/resourcing",
+                 "codebook_hash": "h1", "pattern": str(j)} for j in range(size)]
+        project.add_auto_codings(pd.DataFrame(rows))
+        acks.send(f"ack {size}")
+        i += 1
+
+
+def _run_and_kill(target, folder: Path, wanted: int) -> list[str]:
+    """Start ``target`` writing, SIGKILL it after ``wanted`` acks; return every ack sent."""
+    ctx = _context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=target, args=(str(folder), sender), daemon=True)
+    proc.start()
+    sender.close()
+    acks: list[str] = []
+    try:
+        while len(acks) < wanted:
+            assert receiver.poll(60), "the writer did not acknowledge codings in time"
+            acks.append(receiver.recv())
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)  # mid-loop: most likely inside a write
+        proc.join(timeout=30)
+    assert proc.exitcode == -signal.SIGKILL
+    while receiver.poll(0.1):  # acks sent before the kill count too
+        try:
+            acks.append(receiver.recv())
+        except EOFError:
+            break
+    receiver.close()
+    return acks
+
+
+def test_sigkill_mid_write_loses_no_acknowledged_coding(tmp_path):
+    folder = make_project_folder(tmp_path)
+    acks = _run_and_kill(_coding_writer, folder, 40)
+    with open_project(folder) as project:
+        assert project.store.integrity_check() == "ok"
+        table = project.codings().set_index("coding_id")
+        for ack in acks:
+            _, cid, start, code, coder, memo = ack.split()
+            row = table.loc[int(cid)]
+            assert (row["start"], row["code"], row["coder"], row["memo"]) == (
+                int(start), code, coder, memo)
+        assert len(table) in (len(acks), len(acks) + 1)  # at most one unacknowledged commit
+        project.code("p02", 0, 5, "mini/power", "after-crash")  # still writable
+
+
+def test_sigkill_during_bulk_replace_leaves_old_or_new_set(tmp_path):
+    folder = make_project_folder(tmp_path)
+    acks = _run_and_kill(_bulk_writer, folder, 3)
+    last = int(acks[-1].split()[1])
+    with open_project(folder) as project:
+        assert project.store.integrity_check() == "ok"
+        n = len(project.store.codings_frame(origins=["auto"]))
+    assert n in (last, last + 1)  # the acknowledged set, or the next one complete
+
+
+# -- two processes at once -------------------------------------------------------------------
+def _concurrent_writer(folder: str, coder: str, n: int, barrier, results) -> None:
+    project = open_project(folder)
+    text_len = len(project.corpus.texts["p01"])
+    barrier.wait()
+    ids = [project.code("p01", i % (text_len - 1), i % (text_len - 1) + 1, "mini/power", coder)
+           for i in range(n)]
+    project.close()
+    results.put((coder, ids))
+
+
+def test_two_processes_coding_at_once_lose_nothing(tmp_path):
+    folder = make_project_folder(tmp_path)
+    ctx = _context()
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    n = 40
+    procs = [ctx.Process(target=_concurrent_writer, args=(str(folder), c, n, barrier, results))
+             for c in ("ana", "ben")]
+    for p in procs:
+        p.start()
+    got = dict(results.get(timeout=120) for _ in procs)
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    with open_project(folder) as project:
+        table = project.codings()
+        assert project.store.integrity_check() == "ok"
+    assert len(table) == 2 * n
+    for coder, ids in got.items():
+        mine = table[table["coder"] == coder]
+        assert sorted(mine["coding_id"]) == sorted(ids) and len(set(ids)) == n
+
+
+# -- schema versions -------------------------------------------------------------------------
+def test_store_from_newer_cmqual_is_refused_with_upgrade_hint(project):
+    path = project.store.path
+    project.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(ProjectError, match="newer cmqual") as info:
+        open_project(project.root)
+    assert "upgrade cmqual" in str(info.value)
+    assert f"version {SCHEMA_VERSION + 1}" in str(info.value)
+
+
+def test_project_yaml_from_newer_cmqual_is_refused(project):
+    config = project.root / "project.yaml"
+    config.write_text(config.read_text().replace("cmqual_project: 1", "cmqual_project: 7"))
+    with pytest.raises(ProjectError, match="upgrade cmqual"):
+        open_project(project.root)
+
+
+def test_other_files_are_not_taken_for_a_store(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database at all, just text" * 50)
+    with pytest.raises(ProjectError, match="not a cmqual project store"):
+        Store(junk)
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE notes (x)")
+    conn.close()
+    with pytest.raises(ProjectError, match="has tables notes"):
+        Store(other)
+    with pytest.raises(ProjectError, match="does not exist"):
+        Store(tmp_path / "missing.sqlite")
+
+
+# -- undo ------------------------------------------------------------------------------------
+def test_undo_is_per_coder_and_never_touches_other_coders(project):
+    a = project.code("p01", 60, 85, "mini/resourcing", "ana")
+    b = project.code("p01", 60, 85, "mini/resourcing", "ben")
+    a2 = project.code("p01", 86, 149, "mini/power", "ana")
+    assert project.undo("ana").action.detail["coding"] == a2
+    assert set(project.codings()["coding_id"]) == {a, b}
+    assert project.undo("ana").action.detail["coding"] == a
+    assert project.undo("ana") is None
+    assert list(project.codings()["coding_id"]) == [b]
+
+
+def test_undo_steps_back_through_code_memo_uncode(project):
+    cid = project.code("p01", 60, 85, "mini/resourcing", "ana")
+    project.memo("first thought", coder="ana", coding=cid)
+    project.uncode(cid)
+    assert project.codings().empty
+    assert project.undo("ana").action.kind == "uncode"
+    assert project.codings()["memo"].tolist() == ["first thought"]
+    assert project.undo("ana").action.kind == "memo"
+    assert project.codings()["memo"].tolist() == [""]
+    assert project.undo("ana").action.kind == "code"
+    assert project.codings().empty
+    kinds = project.actions("ana")[["kind", "undone_by"]]
+    assert kinds["kind"].tolist() == ["code", "memo", "uncode", "undo", "undo", "undo"]
+    assert kinds["undone_by"].notna().sum() == 3
+
+
+def test_undo_leaves_rows_another_coder_changed_since(project):
+    cid = project.code("p01", 60, 85, "mini/resourcing", "ana")
+    project.memo("lead's note", coder="lead", coding=cid)  # a later action by someone else
+    with pytest.warns(CmqualWarning, match="changed by a later action"):
+        result = project.undo("ana")
+    assert result.restored == 0 and len(result.skipped) == 1
+    assert project.codings()["memo"].tolist() == ["lead's note"]
+    assert project.undo("lead").action.kind == "memo"
+    assert project.codings()["memo"].tolist() == [""]
+
+
+def test_same_span_twice_is_one_coding(project):
+    first = project.code("p01", 60, 85, "mini/resourcing", "ana")
+    assert project.code("p01", 60, 85, "mini/resourcing", "ana") == first
+    assert project.code("p01", 60, 85, "mini/resourcing", "ana", memo="why") == first
+    assert project.codings()["memo"].tolist() == ["why"]
+    assert len(project.actions("ana")) == 2  # the repeat wrote nothing; the memo did
+
+
+_STEPS = st.lists(st.tuples(st.sampled_from(["ana", "ben"]),
+                            st.sampled_from(["code", "uncode", "memo"]),
+                            st.integers(0, 4)), max_size=20)
+
+
+@settings(max_examples=25, deadline=None)
+@given(steps=_STEPS)
+def test_undoing_everything_of_one_coder_leaves_the_other_untouched(steps):
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp) / "store.sqlite", create=True)
+        store._conn.execute("PRAGMA synchronous = OFF")  # logic under test, not durability
+        held: dict[tuple[str, int], int] = {}
+        for n, (coder, kind, span) in enumerate(steps):
+            cid = held.get((coder, span))
+            if kind == "code":
+                held[(coder, span)], _ = store.add_coding(
+                    {"doc_id": "d", "doc_sha256": "h", "start_offset": span,
+                     "end_offset": span + 2, "text": "ab", "code": "cb/x", "coder": coder,
+                     "origin": "human"}, actor=coder)
+            elif kind == "uncode" and cid is not None:
+                store.remove_codings([cid], actor=coder)
+                del held[(coder, span)]
+            elif kind == "memo" and cid is not None:
+                store.set_coding_memo(cid, f"memo {n}", actor=coder)
+        ben_before = store.codings_frame(coders=["ben"])
+        while (result := store.undo("ana")) is not None:
+            assert not result.skipped
+        assert store.codings_frame(coders=["ana"]).empty
+        pd.testing.assert_frame_equal(store.codings_frame(coders=["ben"]), ben_before)
+        assert store.integrity_check() == "ok"
+        store.close()
