@@ -4,6 +4,7 @@ The public API is what ``__all__`` lists; everything else may change.
 """
 
 from cmqual._version import __version__
+from cmqual.batch import run_batch, verify_batch
 from cmqual.corpus import Corpus, Document, IngestOptions, Segment, read_corpus
 from cmqual.errors import CmqualError, CmqualWarning
 from cmqual.io.base import TranscriptOptions
@@ -27,4 +28,6 @@ __all__ = [
     "pseudonymise_corpus",
     "pseudonymise_texts",
     "read_corpus",
+    "run_batch",
+    "verify_batch",
 ]
