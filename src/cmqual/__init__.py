@@ -10,6 +10,7 @@ from cmqual.errors import CmqualError, CmqualWarning
 from cmqual.io.base import TranscriptOptions
 from cmqual.project import Project, init_project, open_project
 from cmqual.pseudonymise import OffsetMap, carry_codings, pseudonymise_corpus, pseudonymise_texts
+from cmqual.report import Report, build_report
 
 __all__ = [
     "CmqualError",
@@ -19,9 +20,11 @@ __all__ = [
     "IngestOptions",
     "OffsetMap",
     "Project",
+    "Report",
     "Segment",
     "TranscriptOptions",
     "__version__",
+    "build_report",
     "carry_codings",
     "init_project",
     "open_project",

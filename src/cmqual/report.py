@@ -1,6 +1,11 @@
-"""Report writers: the corpus summary (and, later, evidence reports).
+"""Report writers: the corpus summary and evidence reports.
 
-Only this module, :mod:`cmqual.io`, the store, batch and CLI write files.
+:func:`build_report` (from :mod:`cmqual.reporting`) builds an evidence report from a corpus,
+codebooks and codings; :meth:`Report.write` writes it as HTML, Markdown and Word.
+:func:`write_corpus_summary` writes a corpus's tables and a Markdown summary.
+
+Only this module, :mod:`cmqual.reporting`, :mod:`cmqual.io`, the store, batch and CLI
+write files.
 """
 
 from __future__ import annotations
@@ -9,8 +14,9 @@ from pathlib import Path
 
 from cmqual.corpus import Corpus
 from cmqual.io.tables import write_table, write_text
+from cmqual.reporting import Report, build_report
 
-__all__ = ["corpus_summary_markdown", "write_corpus_summary"]
+__all__ = ["Report", "build_report", "corpus_summary_markdown", "write_corpus_summary"]
 
 
 def corpus_summary_markdown(corpus: Corpus) -> str:
