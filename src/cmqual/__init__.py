@@ -11,10 +11,12 @@ from cmqual.io.base import TranscriptOptions
 from cmqual.project import Project, init_project, open_project
 from cmqual.pseudonymise import OffsetMap, carry_codings, pseudonymise_corpus, pseudonymise_texts
 from cmqual.report import Report, build_report
+from cmqual.widget import CodingSession
 
 __all__ = [
     "CmqualError",
     "CmqualWarning",
+    "CodingSession",
     "Corpus",
     "Document",
     "IngestOptions",
