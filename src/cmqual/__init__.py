@@ -5,6 +5,16 @@ The public API is what ``__all__`` lists; everything else may change.
 
 from cmqual._version import __version__
 from cmqual.batch import run_batch, verify_batch
+from cmqual.codebook import (
+    DEFAULT_SELECTION,
+    Codebook,
+    Selection,
+    compose,
+    list_codebooks,
+    read_codebook,
+    select,
+)
+from cmqual.coding import apply_codebook, explain_segment, rollup
 from cmqual.corpus import Corpus, Document, IngestOptions, Segment, read_corpus
 from cmqual.errors import CmqualError, CmqualWarning
 from cmqual.io.base import TranscriptOptions
@@ -14,8 +24,10 @@ from cmqual.report import Report, build_report
 from cmqual.widget import CodingSession
 
 __all__ = [
+    "DEFAULT_SELECTION",
     "CmqualError",
     "CmqualWarning",
+    "Codebook",
     "CodingSession",
     "Corpus",
     "Document",
@@ -24,15 +36,23 @@ __all__ = [
     "Project",
     "Report",
     "Segment",
+    "Selection",
     "TranscriptOptions",
     "__version__",
+    "apply_codebook",
     "build_report",
     "carry_codings",
+    "compose",
+    "explain_segment",
     "init_project",
+    "list_codebooks",
     "open_project",
     "pseudonymise_corpus",
     "pseudonymise_texts",
+    "read_codebook",
     "read_corpus",
+    "rollup",
     "run_batch",
+    "select",
     "verify_batch",
 ]
