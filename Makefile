@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/cmqual demo --corpus corpora/sample --out outputs/demo
+	$(BIN)/cmqual demo
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

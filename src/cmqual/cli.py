@@ -78,16 +78,19 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from cmqual.corpus import read_corpus
-    from cmqual.report import write_corpus_summary
+    """Run the demo batch (corpus overview, auto-coding, reliability, evidence report)."""
+    from cmqual.batch import run_batch
 
-    corpus = read_corpus(args.corpus)
-    out = Path(args.out)
-    paths = write_corpus_summary(corpus, out)
-    print(repr(corpus))
-    for p in paths:
-        print(f"wrote {p}")
-    return 0
+    batch = Path(args.batch)
+    if not batch.is_file():
+        raise ConfigError(f"batch file {str(batch)!r} not found; run the demo from the "
+                          "cmqual repository folder")
+    result = run_batch(batch, out_root=args.out_root, resume=args.resume)
+    print(result.summary())
+    reports = sorted(Path(result.directory).glob("*/results/report/report.html"))
+    for report in reports:
+        print(f"evidence report: {report}")
+    return 0 if result.ok else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,9 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ingest_options(p)
     p.set_defaults(func=_cmd_ingest)
 
-    p = sub.add_parser("demo", help="run the main job on the bundled sample corpus")
-    p.add_argument("--corpus", default="corpora/sample")
-    p.add_argument("--out", default="outputs/demo")
+    p = sub.add_parser("demo", help="run the main job (batches/demo.yaml) on the bundled "
+                                    "sample corpus, ending in the evidence report")
+    p.add_argument("--batch", default="batches/demo.yaml")
+    p.add_argument("--out-root", default="outputs")
+    p.add_argument("--resume", action="store_true", help="skip runs already done")
     p.set_defaults(func=_cmd_demo)
 
     for name in COMMAND_MODULES:
