@@ -170,15 +170,17 @@ class Scanner:
         if check not in checks:
             checks.append(check)
 
-    def anchors_of(self, pid: int) -> list[str]:
-        """The anchor literals of pattern ``pid`` (empty for unanchored regexes)."""
-        return [
-            lit for (lit, _), checks in self._anchors.items() if any(c[1] == pid for c in checks)
-        ]
+    def anchor_index(self) -> dict[int, list[str]]:
+        """Pattern id -> its anchor literals (none for regexes scanned on their own)."""
+        index: dict[int, list[str]] = defaultdict(list)
+        for (literal, _), checks in self._anchors.items():
+            for pid in dict.fromkeys(c[1] for c in checks):
+                index[pid].append(literal)
+        return index
 
-    def scans_whole_text(self, pid: int) -> bool:
-        """Whether pattern ``pid`` is a raw regex with its own pass over the text."""
-        return any(p == pid for _, p in self._raw)
+    def unanchored(self) -> set[int]:
+        """Ids of raw regexes that each make their own pass over the text."""
+        return {pid for _, pid in self._raw}
 
     def scan(self, low: str) -> list[Match]:
         """All matches ``(start, end, pattern id)`` in the folded text ``low``."""
@@ -306,7 +308,11 @@ def _right_ok(low: str, e: int) -> bool:
     c = low[e]
     if is_word_char(c):
         return False
-    return not (c == "'" and e + 1 < len(low) and is_word_char(low[e + 1]))
+    if c == "'" and e + 1 < len(low) and is_word_char(low[e + 1]):
+        # a possessive 's ends the word (teacher's matches teacher); other joined
+        # apostrophes do not (don't is not don)
+        return low[e + 1] == "s" and (e + 2 >= len(low) or not is_word_char(low[e + 2]))
+    return True
 
 
 def _slot_ends(low: str, p: int, slot: Slot) -> list[int]:
@@ -398,8 +404,10 @@ def _verify(low: str, candidates: list[Candidate]) -> list[Match]:
                     c = low[e]
                     if c.isalnum() or c == "_" or c in marks:
                         continue
-                    if c == "'" and e + 1 < n and is_word_char(low[e + 1]):
-                        continue
+                    if c == "'" and e + 1 < n and is_word_char(low[e + 1]) and not (
+                        low[e + 1] == "s" and (e + 2 >= n or not is_word_char(low[e + 2]))
+                    ):
+                        continue  # don't is not don; a possessive 's ends the word
                 add((s, e, check[1]))
             elif kind == _STEM:
                 add((s, tail(low, s + check[2]).end(), check[1]))

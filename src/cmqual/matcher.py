@@ -235,10 +235,11 @@ class CompiledCodebook:
         """
         import pandas as pd
 
+        index, own_pass = self._scanner.anchor_index(), self._scanner.unanchored()
         rows = []
         for pid, text in enumerate(self._pat_text):
-            anchors = " ".join(self._scanner.anchors_of(pid))
-            if not anchors and self._scanner.scans_whole_text(pid):
+            anchors = " ".join(index.get(pid, []))
+            if pid in own_pass:
                 anchors = "(own pass over the text)"
             rows.append(
                 {
