@@ -1,6 +1,7 @@
 """Build paragraphs.jsonl from the hand-coded batch files (labels || text)."""
 import json
 from pathlib import Path
+
 HERE = Path(__file__).resolve().parent
 MAP = {"r": "resourcing", "a": "assessment", "p": "power", "f": "formalisation", "d": "deficit_language"}
 rows = []
