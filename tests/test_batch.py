@@ -478,12 +478,16 @@ def test_repository_notebook_runs_with_its_defaults(path, tmp_path):
 
 
 @pytest.mark.slow
-def test_demo_batch_runs_corpus_overview_reproducibly(tmp_path):
+def test_demo_batch_runs_the_workflow_reproducibly(tmp_path):
     result = run_batch(ROOT / "batches" / "demo.yaml", workers=2, out_root=tmp_path,
                        progress=False)
     assert result.ok, result.summary()
-    assert {r.parameters["level"] for r in result.runs} == {"turn", "sentence"}
-    run = next(r for r in result.runs if r.parameters["level"] == "sentence")
+    overview = [r for r in result.runs if "corpus_overview" in r.notebook]
+    assert {r.parameters["level"] for r in overview} == {"turn", "sentence"}
+    report_run = next(r for r in result.runs if "evidence_report" in r.notebook)
+    assert {"report/report.html", "report/report.md", "report/report.docx"} <= set(
+        report_run.results)
+    run = next(r for r in overview if r.parameters["level"] == "sentence")
     assert set(run.results) == {"documents.csv", "speakers.csv", "segments.csv", "summary.md",
                                 "sentence_lengths.csv", "words_per_document.png"}
     png = (run.directory / "results" / "words_per_document.png").read_bytes()
