@@ -202,3 +202,14 @@ def test_sample_corpus_reads_cleanly_in_every_format():
         roles.setdefault(row.doc_id, set()).add(row.speaker_role)
     # every interview has an interviewer and a participant
     assert all(r == {"interviewer", "participant"} for r in roles.values())
+
+
+def test_levels_option_builds_only_what_is_asked(make_corpus):
+    root = make_corpus({"a.txt": TRANSCRIPT})
+    full = cmqual.read_corpus(root)
+    turns = cmqual.read_corpus(root, cmqual.IngestOptions(levels=("turn",)))
+    assert set(turns.segments["level"]) == {"turn"}
+    pd.testing.assert_frame_equal(turns.segments_at("turn"), full.segments_at("turn"))
+    assert turns.documents.loc[0, "n_turns"] == full.documents.loc[0, "n_turns"]
+    with pytest.raises(ConfigError, match="levels must be"):
+        cmqual.IngestOptions(levels=("page",))

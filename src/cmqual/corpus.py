@@ -91,18 +91,30 @@ class IngestOptions:
         Type overrides for ``metadata.csv`` columns, e.g. ``{"cohort": "category"}``.
     sentence_model : {"builtin", "nltk"}
         See :func:`cmqual.text.sentence_spans`.
+    levels : tuple of str
+        Segment levels to build (default all three). Leaving out ``"sentence"`` skips
+        sentence splitting, the slowest step, when only turns or paragraphs are needed
+        (``cmqual code --level turn`` does this); ``n_sentences`` is then 0.
     """
 
     transcript: TranscriptOptions = field(default_factory=TranscriptOptions)
     interviewer_labels: tuple[str, ...] = DEFAULT_INTERVIEWER_LABELS
     attribute_types: Mapping[str, str] = field(default_factory=dict)
     sentence_model: str = "builtin"
+    levels: tuple[str, ...] = ("turn", "paragraph", "sentence")
 
     def __post_init__(self) -> None:
         if self.sentence_model not in ("builtin", "nltk"):
             raise ConfigError(
                 f"sentence_model must be 'builtin' or 'nltk', not {self.sentence_model!r}"
             )
+        levels = tuple(self.levels)
+        bad = [lv for lv in levels if lv not in ("turn", "paragraph", "sentence")]
+        if bad or not levels:
+            raise ConfigError(
+                f"levels must be some of turn, paragraph, sentence; got {list(levels)}"
+            )
+        object.__setattr__(self, "levels", levels)
         object.__setattr__(self, "attribute_types",
                            MappingProxyType(dict(self.attribute_types)))
         object.__setattr__(self, "interviewer_labels",
@@ -188,6 +200,7 @@ def build_segments(doc_id: str, doc: str, parsed: ParsedDocument, sha256: str,
     nan = float("nan")
     rows: list[tuple] = []
     para_index = 0
+    want_sentences = "sentence" in options.levels
     for t_index, turn in enumerate(parsed.turns):
         if not turn.paragraphs:
             continue
@@ -203,14 +216,18 @@ def build_segments(doc_id: str, doc: str, parsed: ParsedDocument, sha256: str,
             p_row = len(rows)
             rows.append(None)
             p_words = 0
-            for s_start, s_end in sentence_spans(text, p_start, p_end,
-                                                 model=options.sentence_model):
-                s_text = text[s_start:s_end]
-                n = count_words(s_text)
-                p_words += n
-                rows.append((doc_id, doc, segment_id(doc_id, sha256, "sentence", s_start, s_end),
-                             "sentence", s_start, s_end, turn.speaker, role, ts, te, t_index,
-                             para_index, s_text, n))
+            if not want_sentences:
+                p_words = count_words(text[p_start:p_end])
+            else:
+                for s_start, s_end in sentence_spans(text, p_start, p_end,
+                                                     model=options.sentence_model):
+                    s_text = text[s_start:s_end]
+                    n = count_words(s_text)
+                    p_words += n
+                    rows.append((doc_id, doc,
+                                 segment_id(doc_id, sha256, "sentence", s_start, s_end),
+                                 "sentence", s_start, s_end, turn.speaker, role, ts, te,
+                                 t_index, para_index, s_text, n))
             rows[p_row] = (doc_id, doc, segment_id(doc_id, sha256, "paragraph", p_start, p_end),
                            "paragraph", p_start, p_end, turn.speaker, role, ts, te, t_index,
                            para_index, text[p_start:p_end], p_words)
@@ -385,7 +402,11 @@ def corpus_from_parsed(name: str, parsed: Mapping[str, ParsedDocument],
                              MappingProxyType(attrs)))
         rows = build_segments(doc_id, rel, p, sha, options)
         rows = _apply_roles(rows, doc_id, spk_roles)
-        seg_rows.extend(rows)
+        if len(options.levels) < 3:  # counts below still come from every built level
+            keep = set(options.levels)
+            seg_rows.extend(r for r in rows if r[3] in keep)
+        else:
+            seg_rows.extend(rows)
         turns = [r for r in rows if r[3] == "turn"]
         speakers: dict[str, list] = {}
         for r in turns:

@@ -396,8 +396,8 @@ def _expand(items: list, current: set[str], limit: int, k) -> tuple[set[str], bo
     """Extend ``current`` by the literal start of ``items``; second value: consumed all."""
     repeats = {k.MAX_REPEAT, k.MIN_REPEAT, getattr(k, "POSSESSIVE_REPEAT", k.MAX_REPEAT)}
     for op, av in items:
-        if op is k.AT:
-            continue
+        if op is k.AT or op in (k.ASSERT, k.ASSERT_NOT):
+            continue  # zero-width: the match still starts with what follows
         if op is k.LITERAL:
             current = {p + chr(av) for p in current}
         elif op is k.IN and len(av) <= 4 and all(o is k.LITERAL for o, _ in av):

@@ -55,7 +55,7 @@ def load_codebooks(ids: list[str] | None):
 
 def _code(args: argparse.Namespace) -> int:
     from cmqual.coding import apply_codebook, rollup
-    from cmqual.corpus import read_corpus
+    from cmqual.corpus import IngestOptions, read_corpus
     from cmqual.io.tables import check_output_path, write_table
 
     check_output_path(args.out, (".csv", ".parquet", ".xlsx"))
@@ -65,7 +65,8 @@ def _code(args: argparse.Namespace) -> int:
         raise ConfigError("--workers must be at least 1")
     codebook = load_codebooks(args.codebook)
     t0 = time.perf_counter()
-    corpus = read_corpus(args.corpus)
+    # build only the level being coded: sentence splitting is skipped unless it is needed
+    corpus = read_corpus(args.corpus, IngestOptions(levels=(args.level,)))
     t1 = time.perf_counter()
     codings = apply_codebook(corpus, codebook, level=args.level, speakers=args.speakers,
                              progress=args.progress, workers=args.workers)
