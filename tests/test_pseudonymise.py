@@ -20,6 +20,7 @@ from cmqual.pseudonymise import (
     names_from_table,
     pseudonymise,
     pseudonymise_corpus,
+    pseudonymise_in_memory,
     pseudonymise_texts,
     read_names,
 )
@@ -472,3 +473,61 @@ def test_keep_file_names_warns_when_names_are_in_them(make_corpus, tmp_path):
                for w in caught)
     with pytest.raises(ConfigError, match="max_contexts must be"):
         pseudonymise(cmqual.read_corpus(root), max_contexts=0)
+
+
+# -- in memory ---------------------------------------------------------------------------
+
+def test_in_memory_corpus_is_the_written_corpus_read_back(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        written = pseudonymise_corpus(CORPUS, tmp_path / "out", NAMES,
+                                      key=tmp_path / "key.csv")
+    result = pseudonymise_in_memory(cmqual.read_corpus(CORPUS), NAMES)
+    new, read_back = result.corpus, written.corpus
+    assert new.root is None and new.doc_ids == ["doc01", "doc02", "doc03", "doc04"]
+    assert dict(new.texts) == dict(read_back.texts)
+    pd.testing.assert_frame_equal(new.segments, read_back.segments)
+    pd.testing.assert_frame_equal(new.documents, read_back.documents)
+    pd.testing.assert_frame_equal(new.speakers, read_back.speakers)  # roles, attributes
+    assert dict(new.attribute_types) == dict(read_back.attribute_types)
+    assert new.hash == read_back.hash
+    docs = new.documents.set_index("doc_id")
+    assert docs.loc["doc03", "participant"] == "P01"
+    assert docs.loc["doc03", "institution"] == "[Organisation 1]"
+    assert docs.loc["doc03", "cohort"] == 2023  # unchanged columns keep their type
+    tables = new.documents.to_csv() + new.speakers.to_csv() + "".join(new.texts.values())
+    for real in ("Jane", "Smith", "Northfield", "Eastbrook", "Sam Lee", "interview_01"):
+        assert real not in tables, real
+
+
+def test_in_memory_carries_codings_and_drops_columns():
+    corpus = cmqual.read_corpus(CORPUS)
+    result = pseudonymise_in_memory(corpus, NAMES, drop_columns=["email", "position"])
+    assert "email" not in result.corpus.documents.columns
+    assert "position" not in result.corpus.speakers.columns
+    turns = corpus.segments_at("turn")
+    codings = turns.assign(code="c", pattern="", coder="me", codebook_hash="h")[
+        list(CODING_COLUMNS)].astype(CODING_COLUMNS)
+    carried = carry_codings(codings, result)
+    new_turns = result.corpus.segments_at("turn")
+    assert sorted(carried.segment_id) == sorted(new_turns.segment_id)
+    for r in carried.itertuples():
+        assert result.corpus.texts[r.doc_id][r.start:r.end] == r.text
+    with pytest.raises(ConfigError, match="corpus: expected a cmqual Corpus"):
+        pseudonymise_in_memory(corpus.documents)
+
+
+def test_pseudonymise_text_uses_the_same_pseudonyms_and_changes_nothing():
+    corpus = cmqual.read_corpus(CORPUS)
+    result = pseudonymise(corpus, NAMES)
+    key = result.key.copy()
+    assert result.pseudonymise_text("northfield_college_interviews") == \
+        "[Organisation 1] interviews"
+    assert result.pseudonymise_text("Jane-Smith notes") == "[P01] notes"
+    assert result.pseudonymise_text("Dr Patel") == "Dr Anon"
+    assert result.pseudonymise_text("Write to x@y.org") == result.pseudonymise_text(
+        "Write to x@y.org")  # numbered afresh each time: the result is not changed
+    assert result.pseudonymise_text("Codebook v2") == "Codebook v2"
+    pd.testing.assert_frame_equal(result.key, key)
+    _, maps = pseudonymise_texts(corpus, NAMES)
+    assert maps["call"].new_doc_id == "doc01"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import json
@@ -18,6 +19,7 @@ import pytest
 
 from cmqual.cli import main
 from cmqual.codebook import codebook_hash, read_codebook
+from cmqual.corpus import read_corpus
 from cmqual.errors import ConfigError
 from cmqual.report import Report, build_report, corpus_summary_markdown, write_corpus_summary
 from cmqual.reporting import Bullets, Figure, Quote, Section, Table, Text
@@ -287,3 +289,212 @@ def test_html_displays_in_headless_chromium(report, tmp_path):
     if keep:  # CI can keep the screenshot as an artefact for people to look at
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shot, Path(keep) / "report.png")
+
+
+# -- pseudonymised reports ---------------------------------------------------------------
+
+PSEUDO = Path(__file__).resolve().parent / "data" / "report_pseudonymise"
+PSEUDO_CORPUS = PSEUDO / "kestrelmoor_interviews"
+PSEUDO_NAMES = PSEUDO / "names.csv"
+#: (doc_id, exact phrase, code, coder); most phrases name someone listed in names.csv.
+PSEUDO_CODINGS = [
+    ("okafor_interview", "My mentor Priya Raghunathan gives me time every week", "bk/mentoring",
+     "ann"),
+    ("okafor_interview", "the workload is heavy", "bk/workload/time", "ann"),
+    ("okafor_interview", "The head decides everything.", "bk/power", "ann"),
+    ("okafor_interview", "Priya says Kestrelmoor never asks us.", "bk/power/voice", "ann"),
+    ("wisniewski_trainee", "The workload is heavy and there is no time to plan.",
+     "bk/workload/time", "ann"),
+    ("wisniewski_trainee", "Mr Wiśniewski, my dad, says I should rest.", "bk/workload", "ann"),
+    ("wisniewski_trainee", "Mentoring at Ashdown Academy helps.", "bk/mentoring", "ann"),
+    ("wisniewski_trainee", "Some pupils are weak and lack motivation, Priya says, but I'd push "
+     "back on that.", "el/deficit_language", "ann"),
+    ("raghunathan_call", "At Kestrelmoor College the workload leaves me no time for Adaeze.",
+     "bk/workload/time", "ann"),
+    ("raghunathan_call", "How do you support trainees like Adaeze?", "bk/mentoring", "ann"),
+    # Priya codes too: her coder name must not give her away
+    ("okafor_interview", "The head decides everything.", "bk/power", "Priya"),
+    ("raghunathan_call", "How do you support trainees like Adaeze?", "bk/mentoring", "Priya"),
+]
+GENERIC_WORDS = {"college", "academy"}
+
+
+def listed_words() -> set[str]:
+    """Every word of every name in names.csv (generic words such as College left out), and
+    the ASCII spelling used in a file name."""
+    names = pd.read_csv(PSEUDO_NAMES)["name"]
+    words = {w for n in names for w in n.split() if w.casefold() not in GENERIC_WORDS}
+    return words | {"wisniewski"}
+
+
+def leaked(text: str) -> list[str]:
+    folded = text.casefold()
+    return sorted(w for w in listed_words() if w.casefold() in folded)
+
+
+@pytest.fixture(scope="module")
+def pseudo_corpus():
+    return read_corpus(PSEUDO_CORPUS)
+
+
+@pytest.fixture(scope="module")
+def pseudo_codings(pseudo_corpus):
+    seg = pseudo_corpus.segments_at("turn")
+    rows = []
+    for doc_id, phrase, code, coder in PSEUDO_CODINGS:
+        start = pseudo_corpus.texts[doc_id].index(phrase)
+        turn = seg[(seg["doc_id"] == doc_id) & (seg["start"] <= start) & (seg["end"] > start)]
+        rows.append({"doc_id": doc_id, "doc": pseudo_corpus.document(doc_id).path,
+                     "segment_id": "", "level": "sentence", "start": start,
+                     "end": start + len(phrase), "text": phrase, "code": code, "pattern": "",
+                     "speaker": turn["speaker"].iloc[0], "coder": coder, "codebook_hash": "h"})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def pseudo_report(pseudo_corpus, books, pseudo_codings):
+    return build_report(pseudo_corpus, books, pseudo_codings, pseudonymise=PSEUDO_NAMES,
+                        deficit_code="el/deficit_language",
+                        saturation_order=["wisniewski_trainee", "okafor_interview",
+                                          "raghunathan_call"],
+                        parameters={"codings_source": "projects/kestrelmoor_codings.csv"})
+
+
+def docx_text(data: bytes) -> str:
+    """Paragraphs, table cells and core properties read with python-docx, and the raw XML of
+    every part (so text split across runs and headers are both covered)."""
+    document = docx.Document(io.BytesIO(data))
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows
+              for cell in row.cells]
+    props = document.core_properties
+    parts += [props.title or "", props.subject or "", props.keywords or "",
+              props.comments or "", props.author or ""]
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        parts += [z.read(i).decode("utf-8", "replace") for i in z.infolist()
+                  if i.filename.endswith((".xml", ".rels"))]
+    return "\n".join(parts)
+
+
+def html_text(page: str) -> str:
+    """The page and the SVG figures embedded in it as base64."""
+    svgs = re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", page)
+    return "\n".join([page, *(base64.b64decode(s).decode("utf-8") for s in svgs)])
+
+
+def written_text(out: Path) -> dict[str, str]:
+    """Every text file of a written report (docx and html read as above)."""
+    texts = {"report.html": html_text((out / "report.html").read_text(encoding="utf-8")),
+             "report.md": (out / "report.md").read_text(encoding="utf-8"),
+             "report.docx": docx_text((out / "report.docx").read_bytes()),
+             "provenance.json": (out / "provenance.json").read_text(encoding="utf-8")}
+    for path in sorted([*out.glob("tables/*.csv"), *out.glob("figures/*.svg")]):
+        texts[path.relative_to(out).as_posix()] = path.read_text(encoding="utf-8")
+    return texts
+
+
+def test_the_fixture_report_names_people_unless_pseudonymised(pseudo_corpus, books,
+                                                              pseudo_codings, tmp_path):
+    # the control: without pseudonymise the checks below do find the names
+    plain = build_report(pseudo_corpus, books, pseudo_codings, attributes=["school"],
+                         n_quotes=2, reliability=False)
+    plain.write(tmp_path)
+    texts = written_text(tmp_path)
+    for name in ("report.html", "report.md", "report.docx", "tables/quotes.csv",
+                 "tables/saturation.csv", "figures/heatmap-school.svg"):
+        assert leaked(texts[name]), name
+    assert {"Kestrelmoor", "Priya", "Raghunathan"} <= set(leaked(texts["report.docx"]))
+
+
+def test_pseudonymised_report_shows_no_listed_name_anywhere(pseudo_report, tmp_path):
+    pseudo_report.write(tmp_path)
+    texts = written_text(tmp_path)
+    assert {"report.html", "report.md", "report.docx", "tables/quotes.csv",
+            "tables/frequencies_by_school.csv", "tables/deficit_challenges.csv"} <= set(texts)
+    found = {name: leaked(text) for name, text in texts.items() if leaked(text)}
+    assert found == {}
+    assert leaked(pseudo_report.title + pseudo_report.subtitle + repr(pseudo_report)) == []
+    # and it still quotes: exemplar quotes and deficit passages, pseudonymised
+    quotes = pseudo_report.tables["quotes"]
+    assert len(quotes) >= 5
+    shown = [b for s in pseudo_report.sections for b in s.blocks if isinstance(b, Quote)]
+    assert len(shown) > len(quotes)  # the deficit passage too
+    assert any("[P02]" in b.text or "[Organisation 1]" in b.text for b in shown)
+    assert "> My mentor [P02] gives me time every week" in texts["report.md"].replace("\\", "")
+    assert "[Email 1]" in texts["tables/deficit_challenges.csv"]
+
+
+def test_pseudonymised_report_cites_neutral_ids_speakers_and_attributes(pseudo_report):
+    quotes = pseudo_report.tables["quotes"]
+    assert set(quotes["doc_id"]) <= {"doc01", "doc02", "doc03"}
+    assert set(quotes["speaker"]) <= {"Interviewer", "P01", "P02", "P03"}
+    assert all(c.startswith(("doc01, ", "doc02, ", "doc03, ")) for c in quotes["citation"])
+    school = pseudo_report.tables["frequencies_by_school"]["school"]
+    assert set(school.astype(str)) == {"[Organisation 1]", "[Organisation 2]"}
+    sat = pseudo_report.tables["saturation"]
+    assert sat["doc_id"].tolist() == ["doc03", "doc01", "doc02"]  # the order given, mapped
+    assert pseudo_report.title == "Evidence report: [Organisation 1] interviews"
+
+
+def test_pseudonymised_quotes_are_exact_text_of_the_pseudonymised_corpus(pseudo_report,
+                                                                         pseudo_corpus):
+    from cmqual.pseudonymise import pseudonymise_in_memory
+
+    shared = pseudonymise_in_memory(pseudo_corpus, PSEUDO_NAMES).corpus
+    for r in pseudo_report.tables["quotes"].itertuples():
+        assert shared.texts[r.doc_id][r.start:r.end] == r.quote
+
+
+def test_pseudonymised_report_provenance_says_so_without_the_key(pseudo_report, pseudo_corpus):
+    prov = pseudo_report.provenance
+    pseudo = prov["pseudonymisation"]
+    assert pseudo["mode"] == "pseudonym" and pseudo["key_included"] is False
+    assert pseudo["names_listed"] == 5 and pseudo["replacements_total"] > 10
+    assert prov["corpus"]["hash"] == pseudo_corpus.hash  # the original corpus, by its hash
+    assert pseudo["pseudonymised_corpus_hash"] != pseudo_corpus.hash
+    assert prov["codings"]["coders"] == {"[P02]": 2, "ann": 10}
+    assert prov["parameters"]["codings_source"] == "projects/[Organisation 1] codings.csv"
+    methods = pseudo_report.section("methods")
+    notes = [b.text for b in methods.blocks if isinstance(b, Text)]
+    assert any(t.startswith("**This report is pseudonymised.**") for t in notes)
+    facts = dict(next(b for b in methods.blocks if hasattr(b, "items")).items)
+    assert facts["Pseudonymised"].startswith("yes (pseudonym): ")
+    assert "key not included" in facts["Pseudonymised"]
+    assert "Pseudonymisation is automatic" in pseudo_report.to_markdown()
+
+
+def test_pseudonymise_argument_is_checked(pseudo_corpus, books, pseudo_codings):
+    with pytest.raises(ConfigError, match=r"pseudonymise: expected True, a names\.csv path"):
+        build_report(pseudo_corpus, books, pseudo_codings, pseudonymise=3)
+    with pytest.raises(ConfigError, match="codings name 1 document"):
+        build_report(pseudo_corpus, books, pseudo_codings.assign(doc_id="nope"),
+                     pseudonymise=True)
+
+
+def test_pseudonymise_true_replaces_speakers_without_a_names_list(pseudo_corpus, books,
+                                                                  pseudo_codings):
+    report = build_report(pseudo_corpus, books, pseudo_codings, pseudonymise=True,
+                          attributes=[], reliability=False)
+    quotes = report.tables["quotes"]
+    assert set(quotes["doc_id"]) <= {"doc01", "doc02", "doc03"}
+    assert set(quotes["speaker"]) <= {"Interviewer", "P01", "P02", "P03"}
+    # named speakers and the identifying metadata columns (participant, school) are
+    # replaced wherever they are mentioned, so this corpus needs no names list
+    assert leaked(report.to_markdown()) == []
+
+
+def test_cli_report_pseudonymise(pseudo_codings, tmp_path, capsys):
+    path = tmp_path / "kestrelmoor_codings.csv"
+    pseudo_codings.to_csv(path, index=False)
+    out = tmp_path / "report"
+    code = main(["report", "--corpus", str(PSEUDO_CORPUS), "--codebook", str(DATA / "bk.yaml"),
+                 "--codings", str(path), "--out", str(out), "--quotes", "2",
+                 "--pseudonymise", str(PSEUDO_NAMES)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "pseudonymised: " in printed and leaked(printed) == []
+    found = {name: leaked(text) for name, text in written_text(out).items() if leaked(text)}
+    assert found == {}
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["pseudonymisation"]["key_included"] is False
+    assert len(pd.read_csv(out / "tables" / "quotes.csv")) >= 3

@@ -1,7 +1,11 @@
 """``cmqual report``: write an evidence report (HTML, Markdown, Word) for a coded corpus.
 
 A thin layer over :func:`cmqual.report.build_report` and :meth:`Report.write`: it reads
-the inputs, calls the API and prints what it wrote.
+the inputs, calls the API and prints what it wrote. ``--pseudonymise [names.csv]`` passes
+``pseudonymise=`` through, so the report quotes only pseudonymised text::
+
+    cmqual report --corpus corpora/interviews --codebook scoping-study \
+        --codings codings.csv --out shared/report --pseudonymise secret/names.csv
 """
 
 from __future__ import annotations
@@ -53,6 +57,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--title", help="report title")
     p.add_argument("--no-reliability", action="store_true",
                    help="leave out inter-coder agreement")
+    p.add_argument("--pseudonymise", nargs="?", const=True, default=False, metavar="NAMES_CSV",
+                   help="quote only pseudonymised text: speakers, titled names, emails, phone "
+                        "numbers, URLs and postcodes are replaced, and the names in "
+                        "NAMES_CSV when given (columns name, type, pseudonym, variants, "
+                        "match); documents become doc01, doc02 ...")
     p.set_defaults(func=run)
 
 
@@ -126,10 +135,14 @@ def run(args: argparse.Namespace) -> int:
         corpus, codebooks, codings, attributes=attributes, case=args.case, unit=args.unit,
         coders=args.coder, n_quotes=args.quotes, saturation_order=args.order,
         title=args.title, reliability=not args.no_reliability,
-        parameters={"codings_source": source},
+        parameters={"codings_source": source}, pseudonymise=args.pseudonymise,
     )
     paths = report.write(out)
     print(repr(report))
+    pseudo = report.provenance.get("pseudonymisation")
+    if pseudo is not None:
+        print(f"pseudonymised: {pseudo['replacements_total']} replacements; read the quotes "
+              "before sharing the report")
     for name in ("report.html", "report.md", "report.docx"):
         print(f"wrote {out / name}")
     print(f"wrote {len(paths) - 3} more files (figures, tables, provenance.json) to {out}")

@@ -5,8 +5,10 @@
 and writes no files; :meth:`Report.write` does that.
 
 Themes are the top-level codes of the codebooks (``<codebook id>/<code>``); a coding of a
-sub-code counts for its theme. Everything in the report is derived from the inputs and the
-parameters, never from the clock, so the same inputs give byte-identical files.
+sub-code counts for its theme. With ``pseudonymise`` the report is built on a pseudonymised
+copy of the corpus (see :mod:`cmqual.reporting.pseudonymised`). Everything in the report is
+derived from the inputs and the parameters, never from the clock, so the same inputs give
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from cmqual.codebook import Codebook, Selection, codebook_hash, iter_codes
 from cmqual.errors import CmqualWarning, ConfigError
 from cmqual.plotting import code_colours
 from cmqual.reporting.model import Report
+from cmqual.reporting.pseudonymised import PseudonymiseLike, names_option, pseudonymise_inputs
 from cmqual.reporting.sections import (
     Context,
     deficit_section,
@@ -112,6 +115,7 @@ def build_report(
     challenge_markers: Sequence[str] = CHALLENGE_MARKERS,
     max_attribute_values: int = 8,
     parameters: Mapping[str, object] | None = None,
+    pseudonymise: PseudonymiseLike = False,
 ) -> Report:
     """Build the evidence report: prevalence, breakdowns, quotes, co-occurrence, provenance.
 
@@ -150,6 +154,16 @@ def build_report(
         Most values an attribute may have to be chosen by default.
     parameters : dict, optional
         Extra facts to record in the provenance (e.g. the command line).
+    pseudonymise : bool, path, DataFrame or list of names
+        Quote only pseudonymised text. ``True`` replaces speakers, titled names, emails,
+        phone numbers, URLs and postcodes; a ``names.csv`` path, a names table or a list
+        of names (see :func:`cmqual.pseudonymise.read_names`) replaces those too. The
+        report is then built on a pseudonymised copy of the corpus
+        (:func:`cmqual.pseudonymise.pseudonymise_in_memory`) with the codings carried onto
+        it: quotes, citations, speakers, document ids (``doc01`` ...) and attribute values
+        all come from it, and the corpus name, title, coders and ``parameters`` are
+        pseudonymised with the same names. The provenance says so and holds no key or
+        real name. Counts of words are those of the pseudonymised texts.
 
     Returns
     -------
@@ -160,6 +174,8 @@ def build_report(
     >>> report = build_report(corpus, [scoping, equity], codings,
     ...                       attributes=["sector"])  # doctest: +SKIP
     >>> report.write("outputs/report")                # doctest: +SKIP
+    >>> shared = build_report(corpus, [scoping], codings,
+    ...                       pseudonymise="names.csv")  # doctest: +SKIP
     """
     kinds = (Codebook, Selection)
     books = (codebook,) if isinstance(codebook, kinds) else tuple(codebook)
@@ -169,19 +185,32 @@ def build_report(
     if isinstance(n_quotes, bool) or not isinstance(n_quotes, int) or n_quotes < 0:
         raise ConfigError(f"n_quotes: expected a whole number >= 0; got {n_quotes!r}")
     require_columns(codings, ("doc_id", "start", "end", "code"), "codings")
+    pseudonymised, names = names_option(pseudonymise)
     codings = codings.copy()
     if "coder" not in codings.columns:
         codings["coder"] = ""
     unit = infer_unit(codings, unit)
+    coders = tuple(coders) if coders is not None else None
+    parameters = dict(parameters or {})
+    pseudo: dict[str, object] | None = None
+    source_hash = str(getattr(corpus, "hash", ""))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        if pseudonymised:
+            inputs = pseudonymise_inputs(corpus, codings, names,
+                                         saturation_order=saturation_order, coders=coders,
+                                         title=title, parameters=parameters)
+            corpus, codings, saturation_order = (inputs.corpus, inputs.codings,
+                                                 inputs.saturation_order)
+            coders, title, parameters = inputs.coders, inputs.title, inputs.parameters
+            pseudo = inputs.provenance
         report = _build(corpus, books, codings, attributes=attributes, case=case, unit=unit,
-                        coders=tuple(coders) if coders is not None else None,
-                        n_quotes=n_quotes, saturation_order=saturation_order, title=title,
-                        reliability=reliability, deficit_code=deficit_code,
+                        coders=coders, n_quotes=n_quotes, saturation_order=saturation_order,
+                        title=title, reliability=reliability, deficit_code=deficit_code,
                         challenge_markers=tuple(challenge_markers),
                         max_attribute_values=max_attribute_values,
-                        parameters=dict(parameters or {}), caught=caught)
+                        parameters=parameters, caught=caught, pseudonymisation=pseudo,
+                        source_hash=source_hash)
     seen = set()
     for w in caught:
         msg = str(w.message)
@@ -193,7 +222,8 @@ def build_report(
 
 def _build(corpus, books, codings, *, attributes, case, unit, coders, n_quotes,
            saturation_order, title, reliability, deficit_code, challenge_markers,
-           max_attribute_values, parameters, caught) -> Report:
+           max_attribute_values, parameters, caught, pseudonymisation,
+           source_hash) -> Report:
     all_codes = {c.ref: c for b in books for c in iter_codes(b)}
     themes = tuple(c.ref for b in books for c in b.codes)
     labels = {ref: c.label or c.id for ref, c in all_codes.items()}
@@ -215,7 +245,7 @@ def _build(corpus, books, codings, *, attributes, case, unit, coders, n_quotes,
     other = used[~in_books]
     used = used[in_books]
     ctx = Context(corpus, books, used, unit, case, coders, attrs, themes, labels, all_codes,
-                   code_colours(books, [*themes, *all_codes]))
+                   code_colours(books, [*themes, *all_codes]), pseudonymisation)
     common = dict(unit=unit, case=case)
     freq = code_frequencies(used, corpus, codes=themes, rollup=True, **common)
     freq_all = code_frequencies(used, corpus, codes=list(all_codes), rollup=True, **common)
@@ -251,7 +281,7 @@ def _build(corpus, books, codings, *, attributes, case, unit, coders, n_quotes,
             tables["reliability"] = agreement
     provenance = _provenance(ctx, codings, used, other, parameters, n_quotes,
                              saturation_order, deficit_code if has_deficit else None,
-                             challenge_markers if has_deficit else ())
+                             challenge_markers if has_deficit else (), source_hash)
     sections = [
         summary_section(ctx, freq, co, sat, len(other)),
         methods_section(ctx, provenance, other, caught),
@@ -283,7 +313,7 @@ def _agreement(codings, corpus, unit, themes) -> pd.DataFrame | None:
 
 
 def _provenance(ctx: Context, codings, used, other, parameters, n_quotes, order,
-                deficit_code, markers) -> dict:
+                deficit_code, markers, source_hash: str) -> dict:
     docs = ctx.corpus.documents
     coders = used["coder"].astype(str).value_counts().sort_index()
     hashes = sorted({str(h) for h in codings.get("codebook_hash", pd.Series([], dtype=str))
@@ -304,9 +334,10 @@ def _provenance(ctx: Context, codings, used, other, parameters, n_quotes, order,
     params |= {str(k): v for k, v in parameters.items()}
     if params["saturation_order"] is None:
         params["saturation_order"] = "doc_id"
-    return {
+    out = {
         "corpus": {"name": str(getattr(ctx.corpus, "name", "")),
-                   "hash": str(getattr(ctx.corpus, "hash", "")),
+                   # a pseudonymised report names the corpus it was made from by its hash
+                   "hash": source_hash or str(getattr(ctx.corpus, "hash", "")),
                    "documents": len(docs), "words": int(docs["n_words"].sum()),
                    "turns": int(docs["n_turns"].sum())},
         "codebooks": [{"id": b.id, "title": b.title, "version": b.version,
@@ -324,3 +355,6 @@ def _provenance(ctx: Context, codings, used, other, parameters, n_quotes, order,
         "parameters": params,
         "software": software,
     }
+    if ctx.pseudonymisation is not None:
+        out["pseudonymisation"] = dict(ctx.pseudonymisation)
+    return out

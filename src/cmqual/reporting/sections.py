@@ -90,6 +90,8 @@ class Context:
     labels: Mapping[str, str]
     codes: Mapping[str, Code]
     colours: Mapping[str, str]
+    #: What the provenance records about the pseudonymisation; None: not pseudonymised.
+    pseudonymisation: Mapping[str, object] | None = None
 
 
 def _figure(name: str, caption: str, alt: str, draw, width: float, height: float) -> Figure:
@@ -153,6 +155,10 @@ def summary_section(ctx: Context, freq, co, sat, n_other: int) -> Section:
                      "are left out.")
     if n_cases:
         items.append(f"Cases: {n_cases} ({'documents' if ctx.case is None else ctx.case}).")
+    if ctx.pseudonymisation is not None:
+        items.append("**Pseudonymised:** quotes, speakers, document ids and attributes come "
+                     "from a pseudonymised copy of the transcripts (see Methods and "
+                     "provenance).")
     blocks.append(Bullets(tuple(items)))
     return Section("summary", "Summary", tuple(blocks))
 
@@ -212,12 +218,15 @@ def methods_section(ctx: Context, prov: Mapping, other: pd.DataFrame, caught) ->
             ("Python", prov["software"]["python"]),
             ("Packages", ", ".join(f"{k} {v}" for k, v in prov["software"].items()
                                    if k not in ("cmqual", "python"))),
+            *_pseudonymisation_facts(prov.get("pseudonymisation")),
         ), caption="Inputs and parameters"),
         Table(("Codebook", "Title", "Version", "Codes", "Hash (SHA-256)"),
               tuple((b["id"], b["title"], b["version"], str(b["codes"]), f"`{b['hash']}`")
                     for b in prov["codebooks"]),
               caption="Codebooks", align=("l", "l", "l", "r", "l")),
     ]
+    if prov.get("pseudonymisation") is not None:
+        blocks.insert(3, Text(_pseudonymisation_note(prov["pseudonymisation"]), "note"))
     stale = sorted(set(codings_p["codebook_hashes"]) - set(prov["known_codebook_hashes"]))
     if stale:
         blocks.append(Text(f"Note: codings carry {len(stale)} codebook hash(es) that differ "
@@ -234,6 +243,32 @@ def methods_section(ctx: Context, prov: Mapping, other: pd.DataFrame, caught) ->
         blocks.append(Text("Data checks raised these warnings:", "note"))
         blocks.append(Bullets(tuple(messages)))
     return Section("methods", "Methods and provenance", tuple(blocks))
+
+
+def _pseudonymisation_facts(pseudo: Mapping | None) -> tuple[tuple[str, str], ...]:
+    if pseudo is None:
+        return ()
+    counts = ", ".join(f"{k} {_int(v)}" for k, v in sorted(pseudo["replacements"].items()))
+    return (
+        ("Pseudonymised", f"yes ({pseudo['mode']}): {_int(pseudo['replacements_total'])} "
+                          f"replacements ({counts or 'none'}); "
+                          f"{_int(pseudo['names_listed'])} listed names; key not included"),
+        ("Pseudonymised corpus hash (SHA-256)", f"`{pseudo['pseudonymised_corpus_hash']}`"),
+    )
+
+
+def _pseudonymisation_note(pseudo: Mapping) -> str:
+    problems = int(pseudo.get("problems", 0))
+    tail = (f" {problems} document(s) did not re-read with the same turns; see the warnings "
+            "below." if problems else "")
+    return ("**This report is pseudonymised.** It was built on a copy of the corpus "
+            "pseudonymised by cmqual (`cmqual.pseudonymise`): speaker labels, listed names, "
+            "titled names, email addresses, phone numbers, URLs and postcodes are replaced "
+            "by pseudonyms such as [P01] or [Person 1], documents are numbered (doc01, "
+            "doc02 …) and identifying attributes carry the same pseudonyms. Quotes, "
+            "citations, offsets and word counts refer to the pseudonymised texts. The key "
+            "linking pseudonyms to real names is not part of this report. The corpus hash "
+            "below identifies the original corpus." + tail)
 
 
 def _value(v: object) -> str:
@@ -515,4 +550,8 @@ def limitations_section(ctx: Context, coders) -> Section:
     ]
     if AUTO_CODER in coders:
         items.insert(0, f"This report includes codings by the automatic coder ({AUTO_CODER}).")
+    if ctx.pseudonymisation is not None:
+        items.append("Pseudonymisation is automatic: it replaces the names it was given and "
+                     "what its rules recognise, and can miss a nickname, a misspelling or an "
+                     "identifying detail. Read every quote before sharing the report.")
     return Section("limitations", "Limitations", (Bullets(tuple(items)),))
