@@ -637,7 +637,9 @@ class Store:
 
         Each coding is logged as an action of its own coder (kind ``import``), so
         ``undo(coder)`` takes back one coder's imported rows and nobody else's. Return
-        ``(added, memos updated)``; codings already present are not added twice.
+        ``(added, memos updated)``; codings already present are not added twice. A coding
+        may bring its own ``created`` and ``modified`` times (UTC ISO 8601, e.g. from a
+        REFI-QDA project); without them both are now.
         """
         now = utc_now()
         added = updated = 0
@@ -647,7 +649,9 @@ class Store:
                 tx.actor = str(values["coder"])
                 if self._duplicate(values) is not None:
                     continue
-                tx.insert("codings", {**values, "created": now, "modified": now})
+                created = str(coding.get("created") or now)
+                tx.insert("codings", {**values, "created": created,
+                                      "modified": str(coding.get("modified") or created)})
                 d = tx.detail()
                 d["codings"] = int(d.get("codings", 0)) + 1
                 added += 1
@@ -661,6 +665,44 @@ class Store:
                     d["memos"] = int(d.get("memos", 0)) + 1
                     updated += 1
         return added, updated
+
+    def import_memos(self, memos: Sequence[Mapping[str, object]]) -> int:
+        """Add memos on the project, codes and documents in one all-or-nothing transaction.
+
+        Each memo is a mapping with ``coder``, ``target_kind`` (:data:`MEMO_KINDS`),
+        ``target`` and ``text``, and optionally ``created`` and ``modified`` (UTC ISO 8601;
+        now when absent). Each is logged as an action of its own coder (kind ``import``).
+        A memo whose coder already has one on the same target is appended to it, so
+        nothing is lost. Return the number of memos added or extended.
+        """
+        now = utc_now()
+        changed = 0
+        with self._write("cmqual-import", "import") as tx:
+            for memo in memos:
+                kind, target = str(memo["target_kind"]), str(memo["target"])
+                coder, text = str(memo["coder"]), str(memo["text"])
+                if kind not in MEMO_KINDS:
+                    raise ProjectError(f"memo target must be one of {', '.join(MEMO_KINDS)}, "
+                                       f"not {kind!r}")
+                if not text:
+                    continue
+                tx.actor = coder
+                created = str(memo.get("created") or now)
+                modified = str(memo.get("modified") or created)
+                row = self._conn.execute(
+                    "SELECT id, text FROM memos WHERE target_kind = ? AND target = ? "
+                    "AND coder = ?", (kind, target, coder)).fetchone()
+                if row is None:
+                    tx.insert("memos", {"coder": coder, "target_kind": kind, "target": target,
+                                        "text": text, "created": created,
+                                        "modified": modified})
+                elif not tx.update("memos", int(row[0]), {"text": _join_memos(row[1], text),
+                                                          "modified": now}):
+                    continue
+                d = tx.detail()
+                d["memos"] = int(d.get("memos", 0)) + 1
+                changed += 1
+        return changed
 
     def replace_auto_codings(self, codings: Sequence[Mapping[str, object]], *, coder: str,
                              origin: str, codebook_hashes: Collection[str]) -> tuple[int, int]:

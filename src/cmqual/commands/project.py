@@ -6,6 +6,8 @@ A thin shell over :mod:`cmqual.project`::
     cmqual project status projects/inquiry
     cmqual project export projects/inquiry --out outputs/quotes.xlsx
     cmqual project import projects/inquiry from_colleague.xlsx
+    cmqual project export-qdpx projects/inquiry outputs/inquiry.qdpx
+    cmqual project import-qdpx from_nvivo.qdpx projects/from_nvivo
 """
 
 from __future__ import annotations
@@ -47,6 +49,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("path", help="project folder")
     p.add_argument("file", help="quotes table (.csv or .xlsx)")
     p.set_defaults(func=_cmd_import)
+
+    p = actions.add_parser(
+        "export-qdpx",
+        help="write the whole project as a REFI-QDA project (.qdpx) for NVivo, ATLAS.ti, "
+        "MAXQDA or QualCoder",
+    )
+    p.add_argument("path", help="project folder")
+    p.add_argument("out", help=".qdpx file to write")
+    p.add_argument("--human-only", action="store_true",
+                   help="leave out automatic codings and suggestions")
+    p.set_defaults(func=_cmd_export_qdpx)
+
+    from cmqual.io.qdpx import POSITION_CONVENTIONS
+
+    p = actions.add_parser(
+        "import-qdpx",
+        help="create a project from a REFI-QDA project (.qdpx) written by NVivo, ATLAS.ti, "
+        "MAXQDA, QualCoder or cmqual",
+    )
+    p.add_argument("file", help=".qdpx file to read")
+    p.add_argument("path", help="project folder to create (new or empty)")
+    p.add_argument("--positions", choices=POSITION_CONVENTIONS, default="auto",
+                   help="how the file counts text positions: 'stored' counts the text as "
+                   "stored (CRLF = 2, the REFI-QDA rule), 'lf' counts every line break as one "
+                   "character, 'crlf' as two; '-utf16' counts UTF-16 code units; 'auto' "
+                   "(default) decides per source and warns when it reads one another way")
+    p.set_defaults(func=_cmd_import_qdpx)
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
@@ -91,4 +120,30 @@ def _cmd_import(args: argparse.Namespace) -> int:
         result = project.import_quotes(args.file)
     print(f"imported {result.added} codings from {args.file} ({result.unchanged} already "
           f"present, {result.memos_updated} memos updated)")
+    return 0
+
+
+def _cmd_export_qdpx(args: argparse.Namespace) -> int:
+    from cmqual.io.qdpx import export_qdpx
+    from cmqual.project import open_project
+
+    with open_project(args.path) as project:
+        export_qdpx(project, args.out, include_auto=not args.human_only)
+        codings = project.store.codings_frame(
+            origins=None if not args.human_only else ["human", "suggestion-accepted"])
+        n_docs = len(project.corpus)
+    print(f"wrote {n_docs} documents and {len(codings)} codings by "
+          f"{codings['coder'].nunique()} coder(s) to {args.out}")
+    return 0
+
+
+def _cmd_import_qdpx(args: argparse.Namespace) -> int:
+    from cmqual.io.qdpx import import_qdpx
+
+    with import_qdpx(args.file, args.path, positions=args.positions) as project:
+        codings = project.store.codings_frame()
+        n_docs, n_books = len(project.corpus), len(project.config.codebooks)
+        coders = sorted(set(codings["coder"]))
+    print(f"created project {args.path} from {args.file}: {n_docs} documents, "
+          f"{len(codings)} codings by {', '.join(coders) or 'nobody'}, {n_books} codebook(s)")
     return 0
