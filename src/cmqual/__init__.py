@@ -18,6 +18,7 @@ from cmqual.coding import apply_codebook, explain_segment, rollup
 from cmqual.corpus import Corpus, Document, IngestOptions, Segment, read_corpus
 from cmqual.errors import CmqualError, CmqualWarning
 from cmqual.io.base import TranscriptOptions
+from cmqual.io.qdpx import export_qdpx, import_qdpx
 from cmqual.project import Project, init_project, open_project
 from cmqual.pseudonymise import OffsetMap, carry_codings, pseudonymise_corpus, pseudonymise_texts
 from cmqual.report import Report, build_report
@@ -44,6 +45,8 @@ __all__ = [
     "carry_codings",
     "compose",
     "explain_segment",
+    "export_qdpx",
+    "import_qdpx",
     "init_project",
     "list_codebooks",
     "open_project",
