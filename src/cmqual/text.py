@@ -116,6 +116,7 @@ def _punkt_class() -> type:
     _PLAIN_WORD_END_RE = re.compile(r"([^\W\d_]{2,})([.?!])")
 
 
+    @lru_cache(maxsize=65536)
     def _first_shape(token: str) -> str:
         """A plain word (2+ letters) that is no abbreviation decides like any other."""
         m = _PLAIN_WORD_END_RE.fullmatch(token)
@@ -126,6 +127,7 @@ def _punkt_class() -> type:
     return _CachedPunkt
 
 
+@lru_cache(maxsize=65536)
 def _shape(token: str) -> str:
     first = token[0]
     head = "A" if first.isupper() else "a" if first.islower() else (

@@ -13,6 +13,7 @@ was not UTF-8. Content with NUL bytes or many control characters is refused as b
 from __future__ import annotations
 
 import codecs
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
 )
-_CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r", "\f", "\v"}
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f]")  # C0 controls except \t \n \v \f \r
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _strict(data: bytes, codec: str, name: str, offset: int = 0) -> str:
 def _check_text(text: str, name: str) -> str:
     sample = text[:8192]
     if sample:
-        n_control = sum(ch in _CONTROL for ch in sample)
+        n_control = len(_CONTROL_RE.findall(sample))
         if "\x00" in sample or n_control > max(8, len(sample) // 100):
             raise FormatError(
                 f"{name}: looks like a binary file ({n_control} control characters in the "
