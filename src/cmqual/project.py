@@ -38,6 +38,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -56,6 +57,9 @@ from cmqual.store import (
     UndoResult,
 )
 from cmqual.tables import CODING_COLUMNS, LEVELS, require_columns
+
+if TYPE_CHECKING:
+    from cmqual.suggest import Suggestions
 
 __all__ = [
     "AUTO_CODER",
@@ -704,6 +708,24 @@ class Project:
         _, added = self.store.replace_auto_codings(rows, coder=coder, origin=origin,
                                                    codebook_hashes=hashes)
         return added
+
+    # -- learned suggestions --------------------------------------------------------------
+    def suggest(self, coder: str, codes: str | Sequence[str] | None = None,
+                **options: object) -> Suggestions:
+        """Learn codes from ``coder``'s codings and propose them for segments not yet coded.
+
+        A shortcut for :func:`cmqual.suggest.suggest`, which documents the options
+        (``level``, ``threshold``, ``min_positives``, ``speakers``, ``patterns``, ``store``,
+        ``random_state``). Suggestions are stored apart from human codings (origin
+        ``suggestion``); the coding widget shows them.
+
+        Examples
+        --------
+        >>> project.suggest("alice", threshold=0.6).models           # doctest: +SKIP
+        """
+        from cmqual.suggest import suggest
+
+        return suggest(self, coder, codes, **options)  # type: ignore[arg-type]
 
     # -- reading codings ------------------------------------------------------------------
     def codings(self, coder: str | Collection[str] | None = None,

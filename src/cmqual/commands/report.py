@@ -122,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
             source = str(args.codings)
         elif project is not None:
             codings = project.codings()
+            # learned suggestions await a person's review: not codings (cmqual.suggest)
+            codings = codings[codings["origin"] != "suggestion"]
             if "stale" in codings.columns:
                 codings = codings[~codings["stale"].astype(bool)]
             source = f"project {args.project}"

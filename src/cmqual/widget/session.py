@@ -87,6 +87,10 @@ class CodingSession:
         Whose words the auto-coder codes when it runs (see :mod:`cmqual.coding`).
     doc, code, uncoded, suggested, speaker, participants
         Initial :class:`Filters`.
+    queue : sequence of str, optional
+        Segment ids in the order :meth:`next` and :meth:`previous` visit them (only these
+        segments, still subject to the filters), e.g. the most uncertain first from
+        :func:`cmqual.suggest.uncertainty_queue`; see :meth:`set_queue`.
 
     Attributes
     ----------
@@ -114,7 +118,8 @@ class CodingSession:
                  suggestions: SuggestionSource | pd.DataFrame | None = "auto",
                  speakers: str = "participants", doc: str | None = None,
                  code: str | None = None, uncoded: bool = False, suggested: bool = False,
-                 speaker: str | None = None, participants: bool = False) -> None:
+                 speaker: str | None = None, participants: bool = False,
+                 queue: Sequence[str] | None = None) -> None:
         problems = []
         if not isinstance(coder, str) or not coder.strip():
             problems.append(f"coder must be a non-empty name, not {coder!r}")
@@ -146,7 +151,13 @@ class CodingSession:
         self._load_suggestions(suggestions, speakers)
         self._filters = Filters()
         self._scope = np.ones(len(self._segs), dtype=bool)
+        self._queue: list[int] | None = None
+        self._queue_rank: dict[int, int] = {}
         self._pos = self._resume()
+        if queue is not None:
+            self.set_queue(queue, move=False)
+            if self._queue:
+                self._pos = self._queue[0]  # a queue starts at its head
         self.set_filters(doc=doc, code=code, uncoded=uncoded, suggested=suggested,
                          speaker=speaker, participants=participants)
 
@@ -209,7 +220,8 @@ class CodingSession:
 
     def _load_suggestions(self, source: SuggestionSource | pd.DataFrame | None,
                           speakers: str) -> None:
-        table = suggestion_table(self.project, source, level=self.level, speakers=speakers)
+        table = suggestion_table(self.project, source, level=self.level, speakers=speakers,
+                                 coder=self.coder)
         texts = self.project.corpus.texts
         hits: dict[int, list[Hit]] = {}
         seen = set()
@@ -467,11 +479,71 @@ class CodingSession:
         codes = {c.code for c in mine} | {s.code for s in self._pending(index)}
         return any(c == f.code or c.startswith(f.code + "/") for c in codes)
 
+    @property
+    def queue(self) -> list[str] | None:
+        """Segment ids :meth:`next` visits in order, or None (document order)."""
+        return None if self._queue is None else [self._ids[i] for i in self._queue]
+
+    def set_queue(self, queue: Sequence[str] | None, *, move: bool = True) -> None:
+        """Visit segments in the order of ``queue`` (segment ids), or in document order
+        with None. With ``move``, go to the first queued segment that matches the filters.
+
+        Ids of another level map to this level's segment holding their start; ids not in
+        the corpus are an error.
+
+        Examples
+        --------
+        >>> from cmqual.suggest import uncertainty_queue               # doctest: +SKIP
+        >>> session.set_queue(uncertainty_queue(session.project, "alice"))  # doctest: +SKIP
+        """
+        if queue is None:
+            self._queue, self._queue_rank = None, {}
+            return
+        if isinstance(queue, str):
+            raise ConfigError("queue must be a sequence of segment ids, not one string")
+        order: list[int] = []
+        rank: dict[int, int] = {}
+        unknown: list[str] = []
+        for sid in queue:
+            pos = self._index_of.get(str(sid))
+            if pos is None:
+                try:
+                    seg = self.project.corpus.segment(str(sid))
+                except KeyError:
+                    unknown.append(str(sid))
+                    continue
+                pos = self._containing(seg.doc_id, seg.start)
+            if pos is not None and pos not in rank:
+                rank[pos] = len(order)
+                order.append(pos)
+        if unknown:
+            raise ConfigError(f"queue: {len(unknown)} segment id(s) not in the corpus, e.g. "
+                              f"{', '.join(unknown[:3])}")
+        self._queue, self._queue_rank = order, rank
+        if move:
+            found = self._find(-1, +1)
+            if found is not None:
+                self._go(found)
+            else:
+                self._changed()
+
     def _find(self, start: int, step: int) -> int | None:
+        if self._queue is not None:
+            return self._find_queued(start, step)
         i = start + step
         while 0 <= i < len(self._segs):
             if self.matches(i):
                 return i
+            i += step
+        return None
+
+    def _find_queued(self, start: int, step: int) -> int | None:
+        """Like :meth:`_find`, stepping through the queue; from outside it, from its start."""
+        queue = self._queue or []
+        i = self._queue_rank.get(start, -1 if step > 0 else len(queue)) + step
+        while 0 <= i < len(queue):
+            if self.matches(queue[i]):
+                return queue[i]
             i += step
         return None
 

@@ -1,6 +1,8 @@
 """Where a coding session's suggestions come from, and which of them are still pending.
 
-Suggestions are auto-coder hits (:func:`cmqual.coding.apply_codebook`). A hit is
+Suggestions are auto-coder hits (:func:`cmqual.coding.apply_codebook`) and stored machine
+codings, among them the suggestions learned from the coder's own coding
+(:mod:`cmqual.suggest`; those learned from another coder are not shown). A hit is
 *pending* for a coder until they have a coding of its code in the hit's segment or have
 rejected that hit (see :mod:`cmqual.widget.rejections`).
 """
@@ -34,7 +36,8 @@ class Hit(NamedTuple):
 
 
 def suggestion_table(project: Project, source: SuggestionSource | pd.DataFrame | None, *,
-                     level: str = "turn", speakers: str = "participants") -> pd.DataFrame:
+                     level: str = "turn", speakers: str = "participants",
+                     coder: str | None = None) -> pd.DataFrame:
     """The auto-coder hits to suggest: doc_id, start, end, code and pattern.
 
     Parameters
@@ -48,6 +51,9 @@ def suggestion_table(project: Project, source: SuggestionSource | pd.DataFrame |
         gives an empty table.
     level, speakers
         Passed to :func:`cmqual.coding.apply_codebook` when it runs.
+    coder : str, optional
+        The coder the suggestions are for: stored suggestions learned from another
+        coder's codings (coder ``cmqual-suggest:<other>``) are left out.
 
     Examples
     --------
@@ -66,6 +72,12 @@ def suggestion_table(project: Project, source: SuggestionSource | pd.DataFrame |
             fresh = [shas.get(d) == s for d, s in zip(stored["doc_id"], stored["doc_sha256"],
                                                       strict=True)]
             table = stored[fresh] if len(stored) else stored
+            if coder is not None and len(table):
+                from cmqual.suggest._storage import SUGGEST_CODER, suggester
+
+                who = table["coder"].astype(str)
+                others = who.str.startswith(SUGGEST_CODER + ":") & (who != suggester(coder))
+                table = table[~others.to_numpy()]
         if source == "run" or (source == "auto" and table.empty):
             from cmqual.coding import apply_codebook
 
