@@ -381,7 +381,8 @@ def test_patterns_table_shows_anchors():
     anchors = dict(zip(table["pattern"], table["anchors"], strict=True))
     assert "mentoring" in anchors["mentor+"]
     assert anchors["in charge"] == "charge"
-    assert anchors[r"re:\d+ staff"] == "(own pass over the text)"
+    # No literal prefix: its own re.finditer, over the segments where it may match.
+    assert anchors[r"re:\d+ staff"].startswith("(own pass")
     assert set(table["role"]) == {"include", "near side"}
 
 

@@ -1,16 +1,45 @@
-"""The single-pass scanner behind :mod:`cmqual.matcher` (internal).
+"""The scanner behind :mod:`cmqual.matcher` (internal).
 
+First stage: one automaton pass
+-------------------------------
 Every pattern is reduced to *anchors*: literal strings that must occur where the pattern
 matches (a word, each spelling of each word form, a stem's prefix, the spellings of the
-most selective word of a phrase, the literal prefixes of a raw regex). One multi-string
-automaton over all anchors of all codes finds candidate positions in one pass over the
-folded text: a Hyperscan literal database when the ``hyperscan`` wheel is installed
-(hundreds of MB/s), else a pyahocorasick automaton (tens of MB/s). Each candidate is then
-verified in place: word boundaries for words, the stem's tail, a short walk over the
-other words of a phrase (``str.startswith`` at each gap), or the raw regex's ``match``
-anchored at the candidate. Raw regexes with no literal prefix of at least 3 characters
-(2 after a leading ``\\b``) cannot be anchored; each costs one ``re.finditer`` over the
-whole text.
+last word of a phrase, the literal prefixes of a raw regex). An automaton over all
+patterns of all codes finds candidates in one pass over the folded text, and each
+candidate is verified in place in Python (:mod:`cmqual._verify`): word boundaries for
+words, the stem's tail, a short walk back over the other words of a phrase
+(``str.startswith`` at each gap), or the raw regex's ``match`` at the candidate.
+
+With Hyperscan (the ``hyperscan`` wheel; :mod:`cmqual._hyperscan`) the automaton checks
+much more before Python sees a candidate: whole words with their boundaries, whole
+phrases with their gaps, the words between two ``NEAR`` sides, a raw regex rewritten
+for it; few candidates remain. Without it, a pyahocorasick automaton finds the anchor
+literals alone (slower, same results).
+
+Second stage: gates
+-------------------
+Some patterns are only sought where a *gate* opened, by plain Python searches there:
+
+* both sides of ``A NEAR/n B`` only in spans that may hold a pair (Hyperscan: one side,
+  at most ``n`` words, the other; pyahocorasick: an anchor of the rarer side, judged by
+  a short list of very common English words and by length);
+* a raw regex only in stretches between two NULs (segments, which the matcher joins
+  with a NUL) where it may match (Hyperscan: the regex rewritten from its rarest
+  required literal on; pyahocorasick: the rarest set of literals that every match
+  contains, :func:`cmqual.patterns.regex_factors`, if rarer than its prefixes).
+
+A raw regex that cannot match a NUL (:func:`cmqual.patterns.regex_may_match_nul`) has
+no match across one, and ``re.finditer`` started after a NUL finds exactly what a pass
+over the whole text finds there: so a regex without a literal prefix (3 characters, 2
+after ``\\b``) runs ``re.finditer`` only over the stretches its gate opened, not over
+the whole text. A regex for which no gate can be built, or that can match a NUL,
+still makes one pass over the whole text. Literal sets are not trusted on a text holding
+``ı`` or ``ſ`` (:func:`cmqual.patterns.regex_factor_blind`): there, regex gates open
+everywhere.
+
+Gates and Hyperscan's checks change the amount of work, never the matches: every
+candidate is verified by the same Python code, and a gate only skips places where no
+match that can become a hit exists.
 
 All offsets are code-point offsets into the folded text, which has exactly the length of
 the original text (:func:`cmqual.patterns.fold`).
@@ -18,43 +47,86 @@ the original text (:func:`cmqual.patterns.fold`).
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import threading
 from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
+from cmqual import _hyperscan as hs
+from cmqual._places import CHUNK, SPAN, WHOLE, Gate, SecondStage, TextView, finditer
+from cmqual._verify import (
+    GATE,
+    NO_BOUNDARY,
+    PHRASE,
+    RE_BOUNDARY,
+    REGEX,
+    STEM,
+    WORD,
+    WORD_BOUNDARY,
+    Candidate,
+    Match,
+    Slot,
+    is_gap,
+    make_slot,
+    verify,
+)
 from cmqual.errors import ConfigError
 from cmqual.patterns import (
-    DASHES,
-    LIGHT_PUNCTUATION,
-    MAX_GAP,
     Regex,
     Term,
-    fragments,
+    _exact_item,
+    _factors,
+    _sre_constants,
+    _sre_parser,
     is_word_char,
-    mark_characters,
+    regex_factors,
+    regex_may_match_nul,
+    regex_prefix_items,
     regex_prefixes,
+    regex_sharp_prefixes,
 )
 
 ENGINE_ENV = "CMQUAL_MATCHER"
 
-# Kinds of check run at a candidate.
-_WORD, _STEM, _PHRASE, _REGEX = 0, 1, 2, 3
-# Left-boundary test made at a candidate before its checks: none, cmqual's word boundary
-# (apostrophes and combining marks join words), or Python's ``\b`` (raw regexes that
-# start with ``\b``).
-_NO_BOUNDARY, _WORD_BOUNDARY, _RE_BOUNDARY = 0, 1, 2
 
-Anchors = dict[tuple[str, int], list[tuple]]  # (literal, left-boundary test) -> checks
-Candidate = tuple[int, int, tuple[tuple, ...]]  # (start, left-boundary test, checks)
-Match = tuple[int, int, int]  # (start, end, pattern id)
-# A phrase slot: (literal spellings, stem-prefix spellings, does a spelling start with a
-# gap character). Literals are tried longest first so the first parse found is longest.
-Slot = tuple[tuple[str, ...], tuple[str, ...], bool]
+Anchor = tuple[str, int, tuple]  # (literal, left-boundary test, check)
 
-_GAP = frozenset(DASHES + LIGHT_PUNCTUATION)
+# Very common English words (the first line: the most common of all), and words
+# frequent in the interviews cmqual was made for; an anchor or a gate literal made of
+# one of them wakes up every few words. Only speed depends on these lists.
+_TOP_TEXT = """
+    a and as at be but for have he i in is it just know like not of on so that the
+    they this to was we with yeah you
+"""
+_COMMON_TEXT = """
+    about after again all also am an any are back because been before being by can
+    can't could couldn't day did didn't do does doesn't don't down each even every
+    first from get go going good got had has he's her here him his how i'd i'll i'm
+    i've if into isn't it's its kind little lot make many may me mean more most much
+    my never new no now off oh okay one only or other our out over people really right
+    said say see she some something still such take than that's their them then there
+    they're thing things think those time too two up us very way we're well were what
+    when where which who why will would yes your
+    children class lesson mentor mentors mentoring school schools staff student
+    students teacher teachers teaching trainee trainees work year years
+"""
+_TOP_WORDS = frozenset(_TOP_TEXT.split())
+_COMMON_WORDS = _TOP_WORDS | frozenset(_COMMON_TEXT.split())
+# Rough frequency of a literal by its length, as a whole word (bounded) or as a
+# substring (a stem prefix, a gate literal). Only relative sizes matter.
+_WORD_COST = (1.0, 0.5, 0.3, 0.05, 0.02, 0.01)
+_SUBSTRING_COST = (1.0, 1.0, 0.8, 0.3, 0.08, 0.03, 0.01)
+# A gate is worth it below this cost (it opens a stretch, which costs a search there).
+_GATE_COST = 3.0
+# Below this density (Scanner._density) Hyperscan scans plain literals, not shapes.
+_SHAPE_DENSITY = 50.0
+# A NEAR pair whose rarer side costs this much is found by Hyperscan as a pair; a rarer
+# side opens the spans it matches in itself.
+_CHAIN_NEAR = 0.05
+# A regex is chained to a literal set up to this many times as frequent as its prefixes.
+_CHAIN_RATIO = 10.0
 
 
 def available_engines() -> tuple[str, ...]:
@@ -84,111 +156,493 @@ def choose_engine(engine: str | None) -> str:
     return wanted
 
 
+def literal_cost(literal: str, bounded: bool = True) -> float:
+    """How often ``literal`` may be expected in English text (relative; higher = more).
+
+    ``bounded``: found only as a whole word (an anchor with word boundaries), not also
+    inside longer words. Several words count as rarer than the rarest of them.
+    """
+    words = literal.split()
+    if len(words) > 1:
+        return 0.3 * min(literal_cost(w, bounded) for w in words)
+    core = words[0] if words else literal
+    if core in _TOP_WORDS:
+        return 10.0
+    if core in _COMMON_WORDS:
+        return 1.0
+    table = _WORD_COST if bounded else _SUBSTRING_COST
+    return table[min(len(core), len(table) - 1)]
+
+
+def _factor_cost(factor: tuple) -> float:
+    strings, left, right = factor
+    return sum(literal_cost(x, bounded=left and right) for x in strings)
+
+
+# --- units and gates ---------------------------------------------------------------------
+
+
+@dataclass
+class _Unit:
+    """One pattern or ``NEAR`` side as the scanner handles it."""
+
+    pid: int
+    node: Term | Regex
+    anchors: list[Anchor] = field(default_factory=list)
+    slots: tuple[Slot, ...] = ()  # a phrase, anchored on its last slot
+    own_pass: re.Pattern[str] | None = None  # a raw regex without anchors
+    may_nul: bool = True
+    factors: tuple[tuple, ...] = ()
+    gate: int = -1  # id of the gate it waits for, or -1
+    keep: bool = False  # opens a gate with its matches: stays in the first stage
+    sharp: list[Anchor] = field(default_factory=list)  # a regex's longer exact prefixes
+
+    @property
+    def cost(self) -> float:
+        if self.own_pass is not None:
+            return float("inf")
+        if self.slots:
+            # A phrase is rarer than its rarest word.
+            return 0.3 * min(
+                sum(literal_cost(x) for x in lits) + sum(literal_cost(x, False) for x in stems)
+                for lits, stems, *_ in self.slots
+            )
+        return _anchors_cost(self.anchors)
+
+
+def _anchors_cost(anchors: list[Anchor]) -> float:
+    return sum(literal_cost(lit, left != NO_BOUNDARY) for lit, left, _ in anchors)
+
+
 # --- scanner -----------------------------------------------------------------------------
 
 
 class Scanner:
-    """Anchors of many patterns in one automaton.
+    """Anchors and gates of many patterns in one automaton.
 
-    Add every pattern with :meth:`add`, call :meth:`build` once, then :meth:`scan` any
-    number of folded texts.
+    Add every pattern with :meth:`add`, declare ``NEAR`` sides with :meth:`pair`, call
+    :meth:`build` once, then :meth:`scan` any number of folded texts.
     """
 
     def __init__(self, engine: str | None = None):
         self.engine = choose_engine(engine)
         self._chosen_by_user = bool(engine or os.environ.get(ENGINE_ENV))
-        self._anchors: Anchors = {}
-        self._raw: list[tuple[re.Pattern[str], int]] = []
-        self._phrases: list[tuple[tuple[Slot, ...], int]] = []
-        self._share: dict[str, int] = defaultdict(int)
-        self._automaton: _AhoEngine | _HyperscanEngine | None = None
+        self._units: dict[int, _Unit] = {}
+        self._pairs: list[tuple[int, int, int]] = []
+        self._gates: list[Gate] = []
+        self._automaton: _AhoEngine | _PlainHyperscanEngine | hs.HyperscanEngine | None = None
+        self._own_first: list[_Unit] = []
+        self._gated: dict[int, list[_Unit]] = {}  # gate id -> patterns waiting for it
+        self._second: dict[int, _AhoEngine | hs.HyperscanEngine] = {}  # gate id -> automaton
+        self._evidence: frozenset[int] = frozenset()  # pids whose matches open gates
 
     def add(self, node: Term | Regex, pid: int) -> None:
         """Add a word/phrase or raw-regex pattern whose matches report ``pid``."""
+        unit = _Unit(pid, node)
         if isinstance(node, Regex):
             rx = node.compile()
+            unit.may_nul = regex_may_match_nul(node.source)
+            unit.factors = regex_factors(node.source)
             prefixes, boundary = regex_prefixes(node.source)
             if not prefixes:
-                self._raw.append((rx, pid))
+                unit.own_pass = rx
             for prefix in prefixes:
-                left = _RE_BOUNDARY if boundary and _re_word(prefix[0]) else _NO_BOUNDARY
-                self._anchor(prefix, (_REGEX, pid, rx), left)
+                left = RE_BOUNDARY if boundary and _re_word(prefix[0]) else NO_BOUNDARY
+                unit.anchors.append((prefix, left, (REGEX, pid, rx)))
+            sharp = regex_sharp_prefixes(node.source) if prefixes else ()
+            if sharp and set(sharp) != set(prefixes):
+                for prefix in sharp:
+                    left = RE_BOUNDARY if boundary and _re_word(prefix[0]) else NO_BOUNDARY
+                    unit.sharp.append((prefix, left, (REGEX, pid, rx)))
         elif len(node.slots) == 1:
             for alt in node.slots[0]:
                 for lit in alt.literals():
                     if alt.kind == "stem":
-                        self._anchor(lit, (_STEM, pid, len(lit)))
+                        unit.anchors.append((lit, _left_of(lit), (STEM, pid, len(lit))))
                     else:
-                        self._anchor(lit, (_WORD, pid, len(lit), is_word_char(lit[-1])))
+                        check = (WORD, pid, len(lit), is_word_char(lit[-1]))
+                        unit.anchors.append((lit, _left_of(lit), check))
         else:
             slots: list[Slot] = []
             for slot in node.slots:
                 literals = {x for alt in slot if alt.kind != "stem" for x in alt.literals()}
                 stems = {x for alt in slot if alt.kind == "stem" for x in alt.literals()}
-                longest_first = tuple(sorted(literals, key=lambda x: (-len(x), x)))
-                gap_start = any(_is_gap(x[0]) for x in literals | stems)
-                slots.append((longest_first, tuple(sorted(stems)), gap_start))
-                for x in literals | stems:
-                    self._share[x] += 1
-            self._phrases.append((tuple(slots), pid))
+                gap_start = any(is_gap(x[0]) for x in literals | stems)
+                slots.append(make_slot(literals, stems, gap_start))
+            unit.slots = tuple(slots)
+            # Anchored on the last slot: the other words are checked walking back, and
+            # Hyperscan can report a whole phrase where its last slot ends.
+            k = len(slots) - 1
+            for lit in slots[k][0]:
+                check = (PHRASE, pid, unit.slots, k, False, len(lit), is_word_char(lit[-1]))
+                unit.anchors.append((lit, _left_of(lit), check))
+            for prefix in slots[k][1]:
+                check = (PHRASE, pid, unit.slots, k, True, len(prefix), False)
+                unit.anchors.append((prefix, _left_of(prefix), check))
+        self._units[pid] = unit
+
+    def pair(self, left: int, right: int, distance: int) -> None:
+        """Declare two added patterns the sides of a ``NEAR/distance``."""
+        self._pairs.append((left, right, distance))
 
     def build(self) -> Scanner:
-        """Anchor the phrases and compile the automaton; returns ``self``."""
-        for slots, pid in self._phrases:
-            k = min(range(len(slots)), key=lambda i, slots=slots: self._cost(slots[i], i))
-            for lit in slots[k][0]:
-                self._anchor(lit, (_PHRASE, pid, slots, k, False, len(lit), is_word_char(lit[-1])))
-            for prefix in slots[k][1]:
-                self._anchor(prefix, (_PHRASE, pid, slots, k, True, len(prefix), False))
+        """Choose gates and compile the automaton; returns ``self``."""
         if self.engine == "hyperscan":
             try:
-                self._automaton = _HyperscanEngine(self._anchors)
+                # A codebook of rare words is fastest with plain literals (little work
+                # per byte); one waking up often, with the shape text (few candidates).
+                self._plan(hyperscan=False)
+                if self._density() < _SHAPE_DENSITY:
+                    self._automaton = self._compile_plain()
+                    return self
+                self._plan(hyperscan=True)
+                self._automaton = self._compile_hyperscan()
                 return self
-            except Exception:  # an old libhs without literal mode, an unsupported CPU...
+            except Exception:  # an old libhs, an unsupported CPU...
                 if self._chosen_by_user or "ahocorasick" not in available_engines():
                     raise
                 self.engine = "ahocorasick"
-        self._automaton = _AhoEngine(self._anchors)
+        self._plan(hyperscan=False)
+        self._automaton = self._compile_aho()
         return self
 
-    def _cost(self, slot: Slot, i: int) -> tuple:
-        """How unselective a phrase slot is as the anchor (lower is better).
+    # planning -------------------------------------------------------------------
 
-        Not a short word (under 3 letters: 'in charge' anchors on 'charge'); then shared
-        by the fewest patterns (so 'lack of funding' and 'lack of time' do not all wake
-        up at every 'lack'); then long; then early.
+    def _plan(self, hyperscan: bool) -> None:
+        """Decide which patterns wait for a gate, and build the gates."""
+        self._gates = []
+        for unit in self._units.values():
+            unit.gate, unit.keep = -1, False
+        for left, right, distance in self._pairs:
+            a, b = self._units[left], self._units[right]
+            rare, other = sorted((a, b), key=lambda u: (u.own_pass is not None, u.cost))
+            if hyperscan and rare.cost >= _CHAIN_NEAR:
+                chain = _near_chain(rare, other, distance)
+                if chain is not None:
+                    # Both sides are only sought in spans where Hyperscan saw a pair.
+                    gate = Gate(SPAN, expression=chain[0], reversed_expression=chain[1])
+                    rare.gate = other.gate = self._add_gate(gate)
+                    continue
+            # Else the rarer side is verified in the first stage, and the other side
+            # only sought in spans where it matched (a raw regex without prefixes does
+            # not open gates).
+            if rare.own_pass is not None or other.keep or rare.gate >= 0:
+                continue
+            rare.keep = True
+            other.gate = self._add_gate(Gate(SPAN, pids=(rare.pid,)))
+        for unit in self._units.values():
+            if unit.gate < 0 and not unit.keep and isinstance(unit.node, Regex):
+                gate = self._regex_gate(unit, hyperscan)
+                sharp = _anchors_cost(unit.sharp) if unit.sharp else float("inf")
+                if sharp < min(unit.cost, gate.cost if gate is not None else unit.cost):
+                    # Found by its longer prefixes; by its prefixes only where literal
+                    # sets cannot be trusted (the prefixes stand in the second stage).
+                    gate = Gate(WHOLE, factors=True, fallback=True)
+                else:
+                    unit.sharp = []
+                if gate is not None:
+                    unit.gate = self._add_gate(gate)
+        units = self._units.values()
+        self._own_first = [u for u in units if u.own_pass and u.gate < 0]
+        self._gated = defaultdict(list)
+        for unit in units:
+            if unit.gate >= 0:
+                self._gated[unit.gate].append(unit)
+        self._evidence = frozenset(p for g in self._gates for p in g.pids)
+
+    def _add_gate(self, gate: Gate) -> int:
+        self._gates.append(gate)
+        return len(self._gates) - 1
+
+    def _regex_gate(self, unit: _Unit, hyperscan: bool) -> Gate | None:
+        """Where a raw regex may match, or (Hyperscan) where to try it.
+
+        Hyperscan, a regex with prefixes: its rarest literal set after its start, then
+        (looking back in the same stretch between NULs) a prefix, reported where the
+        prefix starts: the candidates themselves. A regex without prefixes: its rarest
+        literal set (and an earlier one before it), opening the stretch it is in. With
+        pyahocorasick, the rarest literal set, when it is rarer than the prefixes.
         """
-        spellings = slot[0] + slot[1]
-        shortest = min(len(x) for x in spellings)
-        share = max(self._share[x] for x in spellings)
-        return (shortest < 3, share, -min(shortest, 5), i)
+        if unit.may_nul:
+            # A match that may cross a NUL can only become a hit inside one span,
+            # holding the gate's report there; explanations want the others too.
+            region, partial = (WHOLE, False) if unit.own_pass else (SPAN, True)
+        else:
+            region, partial = CHUNK, False
+        if hyperscan:
+            return self._hyperscan_regex_gate(unit)
+        factor = _rarest(unit.factors, False)
+        if factor is None:
+            return None
+        if unit.own_pass is None and 2 * _factor_cost(factor) >= unit.cost:
+            return None  # its prefixes are as rare
+        return Gate(region, literals=tuple(factor[0]), partial=partial, factors=True)
 
-    def _anchor(self, literal: str, check: tuple, left: int | None = None) -> None:
-        if left is None:
-            left = _WORD_BOUNDARY if is_word_char(literal[0]) else _NO_BOUNDARY
-        checks = self._anchors.setdefault((literal, left), [])
-        if check not in checks:
-            checks.append(check)
+    def _hyperscan_regex_gate(self, unit: _Unit) -> Gate | None:
+        source = unit.node.source  # type: ignore[union-attr]
+        placed = _placed_factors(source)
+        if unit.own_pass is None:
+            # A literal set in an item after those the prefixes are made of.
+            after = regex_prefix_items(source)
+            rare = _rarest([f for item, f in placed if item >= after], True, float("inf"))
+            if rare is None or _factor_cost(rare) >= _CHAIN_RATIO * unit.cost:
+                return None  # its prefixes are as rare: found by the first stage
+            then = hs.alternation(_bounded(rare)) + hs.STRETCH
+            by_left: dict[int, list[str]] = defaultdict(list)
+            for lit, left, _ in unit.anchors:
+                by_left[left].append(lit)
+            check = unit.anchors[0][2]
+            reports = []
+            for left, prefixes in sorted(by_left.items()):
+                befores = hs.RE_AROUND if left == RE_BOUNDARY else (b"",)
+                start = hs.alternation(hs.bounded_words(prefixes, befores, (b"",), True))
+                confirm = None if all(map(hs.exact_shape, prefixes)) else tuple(prefixes)
+                handler = (hs.ANCHOR, -len(befores[0]), left, (check,), confirm)
+                reports.append((then + start, handler))
+            # A match that may cross a NUL only counts inside a span without one.
+            may_nul = unit.may_nul
+            return Gate(
+                WHOLE,
+                partial=may_nul,
+                factors=True,
+                chain=may_nul,
+                candidates=tuple(reports),
+                cost=_factor_cost(rare),
+            )
+        region = WHOLE if unit.may_nul else CHUNK
+        try:
+            # The whole regex in the shape alphabet: reports (almost) only its matches.
+            items = list(_sre_parser().parse(source, re.IGNORECASE))
+            whole, least = hs.shape_regex(items, _sre_constants())
+        except hs.Unsupported:
+            least = 0
+        if least > 0:
+            return Gate(region, expression=whole, factors=True)
+        factors = [f for _, f in placed]
+        rare = _rarest(factors, True, float("inf"))  # any gate beats a whole pass
+        if rare is None:
+            return None
+        expression = hs.alternation(_bounded(rare))
+        if unit.may_nul:
+            return Gate(WHOLE, reversed_expression=expression, factors=True)
+        index = factors.index(rare)
+        earlier = [f for f in factors[:index] if _hyperscan_factor(f) and f is not rare]
+        if earlier:
+            expression += hs.STRETCH + hs.alternation(_bounded(earlier[0]))
+        return Gate(CHUNK, reversed_expression=expression, factors=True)
 
-    def anchor_index(self) -> dict[int, list[str]]:
-        """Pattern id -> its anchor literals (none for regexes scanned on their own)."""
-        index: dict[int, list[str]] = defaultdict(list)
-        for (literal, _), checks in self._anchors.items():
-            for pid in dict.fromkeys(c[1] for c in checks):
-                index[pid].append(literal)
-        return index
+    def _first_stage(self) -> list[_Unit]:
+        """Patterns the first automaton finds (a sharp regex by its longer prefixes)."""
+        return [
+            u
+            for u in self._units.values()
+            if u.own_pass is None and (u.gate < 0 or self._gates[u.gate].fallback)
+        ]
 
-    def unanchored(self) -> set[int]:
-        """Ids of raw regexes that each make their own pass over the text."""
-        return {pid for _, pid in self._raw}
+    def _density(self) -> float:
+        """How often the first stage's literals wake up, as plain substrings."""
+        groups = _anchor_groups(self._first_stage(), first=True)
+        anchors = sum(literal_cost(lit, False) for lit, _, _ in groups)
+        return anchors + sum(literal_cost(x, False) for g in self._gates for x in g.literals)
 
-    def scan(self, low: str) -> list[Match]:
-        """All matches ``(start, end, pattern id)`` in the folded text ``low``."""
+    def _compile_plain(self) -> _PlainHyperscanEngine:
+        engine = _PlainHyperscanEngine(_anchor_groups(self._first_stage(), first=True), self._gates)
+        self._second = {}
+        for gid, units in self._gated.items():
+            groups = _anchor_groups([u for u in units if u.own_pass is None])
+            if groups:
+                self._second[gid] = _AhoEngine(groups, [])
+        return engine
+
+    def _compile_aho(self) -> _AhoEngine:
+        self._second = {}
+        for gid, units in self._gated.items():
+            groups = _anchor_groups([u for u in units if u.own_pass is None])
+            if groups:
+                self._second[gid] = _AhoEngine(groups, [])
+        return _AhoEngine(_anchor_groups(self._first_stage(), first=True), self._gates)
+
+    def _compile_hyperscan(self) -> hs.HyperscanEngine:
+        self._second = {}
+        for gid, units in self._gated.items():
+            groups = _anchor_groups([u for u in units if u.own_pass is None])
+            if groups:
+                handlers = hs.literal_handlers(groups, WORD_BOUNDARY, RE_BOUNDARY, WORD)
+                self._second[gid] = hs.HyperscanEngine(handlers, [])
+        units = self._first_stage()
+        literals = hs.literal_handlers(
+            _anchor_groups([u for u in units if not u.slots], first=True),
+            WORD_BOUNDARY,
+            RE_BOUNDARY,
+            WORD,
+        )
+        gate_shapes = [
+            (lit, befores, afters, gid)
+            for gid, gate in enumerate(self._gates)
+            for lit, befores, afters in gate.shapes
+        ]
+        for key, handlers in hs.gate_literals(gate_shapes).items():
+            literals.setdefault(key, []).extend(handlers)
+        expressions: list[tuple[bytes, tuple]] = []
+        for unit in units:
+            if not unit.slots:
+                continue
+            spellings = {lit: (lit, len(lit), left, (check,)) for lit, left, check in unit.anchors}
+            pairs = hs.phrase_literals(unit.slots)
+            if pairs is None:
+                handler = (hs.PHRASE, tuple(spellings.values()))
+                expressions.append((hs.shape_phrase(unit.slots), handler))
+                continue
+            for key, ends in pairs.items():
+                handler = (hs.PHRASE, tuple(spellings[y] for y in ends))
+                if handler not in literals.setdefault(key, []):
+                    literals[key].append(handler)
+        backward: list[tuple[bytes, tuple]] = []
+        for gid, gate in enumerate(self._gates):
+            if gate.expression:
+                expressions.append((gate.expression, (hs.GATE, gid, 1)))
+            if gate.reversed_expression:
+                backward.append((gate.reversed_expression, (hs.GATE, gid, 0)))
+            backward += gate.candidates
+        return hs.HyperscanEngine(literals, expressions, backward)
+
+    def anchor_notes(self) -> dict[int, str]:
+        """Pattern id -> its anchor literals and gate, for :meth:`patterns_table`."""
+        notes = {}
+        for pid, unit in self._units.items():
+            text = " ".join(dict.fromkeys(lit for lit, _, _ in unit.anchors))
+            if unit.gate >= 0:
+                gate = self._gates[unit.gate]
+                where = "where the other side matched" if gate.pids else "where it may match"
+                text = f"(own pass {where})" if unit.own_pass else f"{text} (only {where})"
+            elif unit.own_pass is not None:
+                text = "(own pass over the text)"
+            notes[pid] = text
+        return notes
+
+    # scanning -------------------------------------------------------------------
+
+    def scan(
+        self, low: str, starts: Any = None, ends: Any = None, complete: bool = True
+    ) -> list[Match]:
+        """Matches ``(start, end, pattern id)`` in the folded text ``low``.
+
+        ``starts``/``ends`` are the sorted span bounds (none: the text is one span).
+        Every match that lies inside a span is returned; with ``complete`` also every
+        other one, except ``NEAR`` sides, which only ever count inside one span.
+        """
+        return self.scan_text(low, starts, ends, complete)[0]
+
+    def scan_text(
+        self, low: str, starts: Any = None, ends: Any = None, complete: bool = True
+    ) -> tuple[list[Match], TextView]:
+        """:meth:`scan`, also returning the text's views (for :meth:`_Text.word_bounds`)."""
         assert self._automaton is not None, "call build() first"
-        found = _verify(low, self._automaton.candidates(low))
-        for rx, pid in self._raw:
-            found.extend((m.start(), m.end(), pid) for m in rx.finditer(low) if m.end() > m.start())
-        return found
+        text = TextView(low, starts, ends)
+        events: list[tuple[int, tuple[int, ...]]] = []
+        candidates, found = self._automaton.candidates(text)
+        found += verify(low, candidates, events)
+        for unit in self._own_first:
+            assert unit.own_pass is not None
+            found += finditer(unit.own_pass, unit.pid, low, 0, text.n, text.n)
+        if self._gated:
+            found += SecondStage(self, text, found, events, complete).run()
+        return found, text
+
+
+def _rarest(factors: list | tuple, hyperscan: bool, limit: float = _GATE_COST) -> tuple | None:
+    """The rarest of a raw regex's literal sets worth a gate, if there is one.
+
+    For Hyperscan, whose gates see the text's shape (:mod:`cmqual._hyperscan`), every
+    string must keep at least three exact characters there.
+    """
+    usable = [f for f in factors if not hyperscan or _hyperscan_factor(f)]
+    best = min(usable, key=lambda f: (_factor_cost(f), f), default=None)
+    if best is None or _factor_cost(best) > limit:
+        return None
+    return best
+
+
+def _placed_factors(source: str) -> list[tuple[int, tuple]]:
+    """A regex's literal sets in order, each with the top-level item it starts in.
+
+    As :func:`cmqual.patterns.regex_factors`, top level only: consecutive exact items
+    form one run. Sets come in the order they appear, without overlap.
+    """
+    tree = _sre_parser().parse(source, re.IGNORECASE)
+    k = _sre_constants()
+    out: list[tuple[int, tuple]] = []
+    run_start = None
+    run: list = []
+
+    def flush() -> None:
+        if run:
+            for group, left, right in _factors(run, 64, k):
+                if group and "" not in group:
+                    out.append((run_start, (tuple(sorted(group)), left, right)))
+            run.clear()
+
+    for i in range(len(tree)):
+        item = tree[i]
+        start = i
+        zero_width = item[0] is k.AT or item[0] in (k.ASSERT, k.ASSERT_NOT)
+        if zero_width or _is_exact(item, k):
+            if not run:
+                run_start = start
+            run.append(item)
+            continue
+        flush()
+        try:
+            found = _factors([item], 64, k)
+        except Exception:
+            continue
+        for group, left, right in found:
+            if group and "" not in group:
+                out.append((start, (tuple(sorted(group)), left, right)))
+    flush()
+    return out
+
+
+def _bounded(factor: tuple) -> list[bytes]:
+    """A literal set's reversed shapes, with the ``\\b`` it has on either side."""
+    strings, left, right = factor
+    out = []
+    for x in strings:
+        befores = hs.RE_AROUND if left and _re_word(x[0]) else (b"",)
+        afters = hs.RE_AROUND if right and _re_word(x[-1]) else (b"",)
+        out += hs.bounded_words([x], befores, afters, reverse=True)
+    return out
+
+
+def _near_chain(rare: _Unit, other: _Unit, distance: int) -> tuple[bytes, bytes] | None:
+    """Hyperscan expressions seeing both sides of a NEAR (see hs.near_chain), or None."""
+    sides = []
+    for unit in (rare, other):
+        if isinstance(unit.node, Regex):
+            return None
+        if unit.slots:
+            edges = [*unit.slots[0][0], *unit.slots[0][1], *unit.slots[-1][0]]
+            edges += unit.slots[-1][1]
+            if not all(is_word_char(x[0]) and is_word_char(x[-1]) for x in edges):
+                return None
+            sides.append(tuple(hs.shape_phrase(unit.slots, False, r) for r in (False, True)))
+        else:
+            words = [x for x, _, _ in unit.anchors]
+            if not all(is_word_char(x[0]) and is_word_char(x[-1]) for x in words):
+                return None
+            sides.append(tuple(hs.shape_words(words, r) for r in (False, True)))
+    return hs.near_chain(sides[0], sides[1], distance)
+
+
+def _left_of(literal: str) -> int:
+    return WORD_BOUNDARY if is_word_char(literal[0]) else NO_BOUNDARY
+
+
+def _needs_right(check: tuple) -> bool:
+    """Whether a check fails unless a non-word character follows its literal."""
+    if check[0] == WORD:
+        return bool(check[3])
+    return check[0] == PHRASE and bool(check[6])
 
 
 def _re_word(ch: str) -> bool:
@@ -196,243 +650,137 @@ def _re_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-# --- engines -----------------------------------------------------------------------------
+def _anchor_groups(
+    units: list[_Unit], first: bool = False
+) -> dict[tuple[str, int, bool], list[tuple]]:
+    """(literal, left test, all checks need a right boundary) -> checks.
+
+    With ``first``, a regex with longer exact prefixes is anchored on those.
+    """
+    groups: dict[tuple[str, int, bool], list[tuple]] = {}
+    for unit in units:
+        for literal, left, check in unit.sharp if first and unit.sharp else unit.anchors:
+            checks = groups.setdefault((literal, left, _needs_right(check)), [])
+            if check not in checks:
+                checks.append(check)
+    return groups
+
+
+def _is_exact(item: tuple, k: Any) -> bool:
+    """Whether a parsed regex item can only match a few exact strings."""
+    try:
+        return _exact_item(item, 64, k) is not None
+    except Exception:  # inline flags
+        return False
+
+
+def _hyperscan_factor(factor: tuple) -> bool:
+    """Whether every string of a literal set keeps three exact characters in a shape."""
+    return all(sum(c.isascii() and c.isalnum() for c in x) >= 3 for x in factor[0])
+
+
+# --- pyahocorasick -----------------------------------------------------------------------
 
 
 class _AhoEngine:
-    """pyahocorasick automaton over the anchor literals."""
+    """pyahocorasick automaton over the anchor and gate literals."""
 
-    def __init__(self, anchors: Anchors):
+    def __init__(self, groups: dict[tuple[str, int, bool], list[tuple]], gates: list[Gate]):
         import ahocorasick
 
-        merged: dict[str, list[tuple[int, tuple[tuple, ...]]]] = defaultdict(list)
-        for (literal, left), checks in anchors.items():
+        merged: dict[str, list[tuple[int, tuple]]] = defaultdict(list)
+        for (literal, left, _), checks in groups.items():
             merged[literal].append((left, tuple(checks)))
+        by_literal: dict[str, list[int]] = defaultdict(list)
+        for gid, gate in enumerate(gates):
+            for literal in gate.literals:
+                by_literal[literal].append(gid)
+        for literal, gids in by_literal.items():
+            merged[literal].append((GATE, tuple(gids)))
         self._automaton = None
         if merged:
             automaton = ahocorasick.Automaton()
-            for literal, groups in merged.items():
-                automaton.add_word(literal, (len(literal) - 1, tuple(groups)))
+            for literal, found in merged.items():
+                automaton.add_word(literal, (len(literal) - 1, tuple(found)))
             automaton.make_automaton()
             self._automaton = automaton
 
-    def candidates(self, low: str) -> list[Candidate]:
-        if self._automaton is None or not low:
-            return []
+    def candidates(
+        self, text: TextView, ranges: list[tuple[int, int]] | None = None
+    ) -> tuple[list[Candidate], list[Match]]:
+        """Candidates in the text, or in its character ``ranges`` (and no sure matches)."""
+        if self._automaton is None or not text.n:
+            return [], []
+        iterate, low = self._automaton.iter, text.low
+        if ranges is None:
+            return [
+                (end - back, left, checks)
+                for end, (back, found) in iterate(low)
+                for left, checks in found
+            ], []
+        # A slice each: pyahocorasick reads the whole string it is given.
         return [
-            (end - back, left, checks)
-            for end, (back, groups) in self._automaton.iter(low)
-            for left, checks in groups
-        ]
+            (lo + end - back, left, checks)
+            for lo, hi in ranges
+            for end, (back, found) in iterate(low[lo:hi])
+            for left, checks in found
+        ], []
 
 
-class _HyperscanEngine:
-    """Hyperscan literal database over the anchors; scans UTF-8 bytes.
+class _PlainHyperscanEngine:
+    """A Hyperscan literal database over the anchor and gate literals, as such.
 
-    Byte offsets are mapped back to code points (no mapping for ASCII text). Each thread
-    gets its own scratch space, so one compiled codebook can serve several threads.
+    Scans the folded text's UTF-8 bytes; byte offsets are mapped back to code points
+    (no mapping for ASCII text). Used for codebooks whose literals rarely occur, where
+    the shape text (:mod:`cmqual._hyperscan`) would cost more than it saves.
     """
 
-    def __init__(self, anchors: Anchors):
+    def __init__(self, groups: dict[tuple[str, int, bool], list[tuple]], gates: list[Gate]):
         import hyperscan
 
         self._hs = hyperscan
-        literals = [literal.encode("utf-8", "surrogatepass") for literal, _ in anchors]
-        self._groups = [(left, tuple(checks)) for (_, left), checks in anchors.items()]
-        self._blen = [len(b) for b in literals]
-        self._db = None
-        if literals:
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(
-                expressions=literals,
-                ids=list(range(len(literals))),
-                elements=len(literals),
-                flags=0,
-                literal=True,
-            )
-            self._db = db
+        merged: dict[bytes, list[tuple[int, tuple]]] = defaultdict(list)
+        for (literal, left, _), checks in groups.items():
+            merged[literal.encode("utf-8", "surrogatepass")].append((left, tuple(checks)))
+        by_literal: dict[str, list[int]] = defaultdict(list)
+        for gid, gate in enumerate(gates):
+            for literal in gate.literals:
+                by_literal[literal].append(gid)
+        for literal, gids in by_literal.items():
+            merged[literal.encode("utf-8", "surrogatepass")].append((GATE, tuple(gids)))
+        keys = list(merged)
+        self._found = [tuple(merged[key]) for key in keys]
+        self._blen = [len(key) for key in keys]
+        self._db = hs._compile_all([(keys, True)])[0] if keys else None
         self._local = threading.local()
 
-    def candidates(self, low: str) -> list[Candidate]:
-        if self._db is None or not low:
-            return []
+    def candidates(
+        self, text: TextView, ranges: list[tuple[int, int]] | None = None
+    ) -> tuple[list[Candidate], list[Match]]:
+        """Candidates in the whole text (and no sure matches)."""
+        assert ranges is None, "plain literals scan whole texts"
+        if self._db is None or not text.n:
+            return [], []
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
             scratch = self._local.scratch = self._hs.Scratch(self._db)
         found: list[tuple[int, int]] = []
-        add = found.append
 
-        def on_match(eid: int, _from: int, to: int, _flags: int, _ctx: Any) -> None:
+        def on_match(
+            eid: int, _from: int, to: int, _flags: int, _ctx: Any, add: Any = found.append
+        ) -> None:
             add((eid, to))
 
-        data = low.encode("utf-8", "surrogatepass")
+        data = text.data
         self._db.scan(data, match_event_handler=on_match, scratch=scratch)
-        groups, blen = self._groups, self._blen
-        if low.isascii():
-            return [(to - blen[eid], *groups[eid]) for eid, to in found]
-        import numpy as np
-
-        count = len(found)
-        starts = np.fromiter((to - blen[eid] for eid, to in found), dtype=np.int64, count=count)
-        cont = np.flatnonzero((np.frombuffer(data, dtype=np.uint8) & 0xC0) == 0x80)
-        chars = (starts - np.searchsorted(cont, starts)).tolist()
-        return [(c, *groups[eid]) for c, (eid, _) in zip(chars, found, strict=True)]
-
-
-# --- verification ------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def _tail_match() -> Any:
-    return re.compile(fragments()["tail"]).match
-
-
-def _is_gap(c: str) -> bool:
-    return c.isspace() or c in _GAP
-
-
-def _left_ok(low: str, s: int) -> bool:
-    """cmqual's left word boundary before ``s`` (for a word starting at ``s``)."""
-    if s == 0:
-        return True
-    c = low[s - 1]
-    if is_word_char(c):
-        return False
-    return not (c == "'" and s > 1 and is_word_char(low[s - 2]))
-
-
-def _right_ok(low: str, e: int) -> bool:
-    """cmqual's right word boundary at ``e`` (for a word ending at ``e``)."""
-    if e >= len(low):
-        return True
-    c = low[e]
-    if is_word_char(c):
-        return False
-    if c == "'" and e + 1 < len(low) and is_word_char(low[e + 1]):
-        # a possessive 's ends the word (teacher's matches teacher); other joined
-        # apostrophes do not (don't is not don)
-        return low[e + 1] == "s" and (e + 2 >= len(low) or not is_word_char(low[e + 2]))
-    return True
-
-
-def _slot_ends(low: str, p: int, slot: Slot) -> list[int]:
-    """Ends of the words of ``slot`` that start at ``p``, longest first."""
-    ends = [
-        p + len(lit)
-        for lit in slot[0]
-        if low.startswith(lit, p) and (not is_word_char(lit[-1]) or _right_ok(low, p + len(lit)))
-    ]
-    if slot[1]:
-        tail = _tail_match()
-        ends += [tail(low, p + len(x)).end() for x in slot[1] if low.startswith(x, p)]
-        ends = sorted(set(ends), reverse=True)
-    return ends
-
-
-def _slot_starts(low: str, g: int, slot: Slot) -> list[int]:
-    """Starts of the words of ``slot`` that end at ``g`` (a gap follows), longest first."""
-    starts = [g - len(x) for x in slot[0] if g >= len(x) and low.startswith(x, g - len(x))]
-    if slot[1]:
-        ws = g  # start of the word ending at g, inner apostrophes included
-        while ws > 0 and (
-            is_word_char(low[ws - 1])
-            or (low[ws - 1] == "'" and 1 < ws < g and is_word_char(low[ws - 2]))
-        ):
-            ws -= 1
-        if any(low.startswith(prefix, ws) for prefix in slot[1]):
-            starts.append(ws)
-        starts = sorted(set(starts))
-    return starts
-
-
-def _after(low: str, e: int, slots: tuple[Slot, ...], i: int) -> int:
-    """End of slots ``i..`` following (after a gap) a word that ends at ``e``; -1 if none."""
-    q = e
-    n = len(low)
-    while q < n and q - e < MAX_GAP and _is_gap(low[q]):
-        q += 1
-    if q == e:
-        return -1
-    for nxt in range(q, e, -1) if slots[i][2] else (q,):
-        for end in _slot_ends(low, nxt, slots[i]):
-            if i == len(slots) - 1:
-                return end
-            last = _after(low, end, slots, i + 1)
-            if last >= 0:
-                return last
-    return -1
-
-
-def _before(low: str, s: int, slots: tuple[Slot, ...], i: int) -> int:
-    """Start of slots ``..i`` preceding (before a gap) a word starting at ``s``; -1 if none."""
-    g = s
-    while g > 0 and s - g < MAX_GAP and _is_gap(low[g - 1]):
-        g -= 1
-    for end in range(g, s) if slots[i][2] else ((g,) if g < s else ()):
-        for st in _slot_starts(low, end, slots[i]):
-            if i == 0:
-                if not is_word_char(low[st]) or _left_ok(low, st):
-                    return st
-            else:
-                start = _before(low, st, slots, i - 1)
-                if start >= 0:
-                    return start
-    return -1
-
-
-def _verify(low: str, candidates: list[Candidate]) -> list[Match]:
-    """Check each candidate anchor in place; return the matches it confirms."""
-    tail = _tail_match()
-    marks = mark_characters()
-    n = len(low)
-    out: list[Match] = []
-    add = out.append
-    for s, left, checks in candidates:
-        if left and s:
-            c = low[s - 1]
-            if c.isalnum() or c == "_":
-                continue
-            if left == _WORD_BOUNDARY and (
-                c in marks or (c == "'" and s > 1 and is_word_char(low[s - 2]))
-            ):
-                continue
-        for check in checks:
-            kind = check[0]
-            if kind == _WORD:
-                e = s + check[2]
-                if check[3] and e < n:
-                    c = low[e]
-                    if c.isalnum() or c == "_" or c in marks:
-                        continue
-                    if c == "'" and e + 1 < n and is_word_char(low[e + 1]) and not (
-                        low[e + 1] == "s" and (e + 2 >= n or not is_word_char(low[e + 2]))
-                    ):
-                        continue  # don't is not don; a possessive 's ends the word
-                add((s, e, check[1]))
-            elif kind == _STEM:
-                add((s, tail(low, s + check[2]).end(), check[1]))
-            elif kind == _REGEX:
-                m = check[2].match(low, s)
-                if m and m.end() > s:
-                    add((s, m.end(), check[1]))
-            else:
-                _verify_phrase(low, s, check, add)
-    return out
-
-
-def _verify_phrase(low: str, s: int, check: tuple, add: Any) -> None:
-    """A phrase anchored on its slot ``k`` at ``s``: walk the other slots both ways."""
-    _, pid, slots, k, is_stem, length, right = check
-    n = len(low)
-    if is_stem:
-        e = _tail_match()(low, s + length).end()
-    else:
-        e = s + length
-        if right and e < n and not _right_ok(low, e):
-            return
-    end = e if k == len(slots) - 1 else _after(low, e, slots, k + 1)
-    if end < 0:
-        return
-    start = _before(low, s, slots, k - 1) if k else s
-    if start >= 0:
-        add((start, end, pid))
+        groups, blen = self._found, self._blen
+        if text.ascii:
+            return [
+                (to - blen[eid], left, checks) for eid, to in found for left, checks in groups[eid]
+            ], []
+        starts = text.chars_of([to - blen[eid] for eid, to in found])
+        return [
+            (c, left, checks)
+            for c, (eid, _) in zip(starts, found, strict=True)
+            for left, checks in groups[eid]
+        ], []

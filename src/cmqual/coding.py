@@ -34,7 +34,7 @@ import pandas as pd
 
 from cmqual.codebook import Codebook, Selection
 from cmqual.errors import ConfigError, CorpusError
-from cmqual.matcher import SEPARATOR, CompiledCodebook, Explanation, compile_codebook
+from cmqual.matcher import SEPARATOR, CompiledCodebook, Explanation, _no_gc, compile_codebook
 from cmqual.tables import CODING_COLUMNS, LEVELS, empty_table, require_columns, with_dtypes
 
 __all__ = ["CODER", "PARALLEL_THRESHOLD", "apply_codebook", "explain_segment", "rollup"]
@@ -286,9 +286,10 @@ def _run(
     results: list[Result] = []
     try:
         if workers <= 1 or len(bounds) <= 1:
-            for a, b in bounds:
-                results.append(_match_batch(cm, source, interviewer, a, b))
-                bar(b - a)
+            with _no_gc():  # see cmqual.matcher._no_gc
+                for a, b in bounds:
+                    results.append(_match_batch(cm, source, interviewer, a, b))
+                    bar(b - a)
             return results
         # Batches go out in order and results come back in order (imap), so the merged
         # rows equal a serial run's. Under fork the data is inherited, not pickled.

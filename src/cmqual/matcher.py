@@ -23,21 +23,24 @@ Pattern matches become hits by these rules (worked examples: ``codebooks/README.
 
 from __future__ import annotations
 
+import gc
 import html
 import os
-import re
 import threading
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from cmqual._automaton import Match, Scanner, available_engines
+from cmqual._places import words_in
 from cmqual.codebook import Code, Codebook, Selection, codebook_hash, iter_codes, read_codebook
 from cmqual.errors import CodebookError, ConfigError
-from cmqual.patterns import Near, fold, fragments, parse_pattern
+from cmqual.patterns import Near, fold, parse_pattern
 
 __all__ = [
     "SEPARATOR",
@@ -106,7 +109,6 @@ class CompiledCodebook:
         self._near: list[tuple[int, int, int, int]] = []  # (pid, left pid, right pid, n)
         self._engine_requested = engine
         self._scanner = Scanner(engine)
-        self._word_re = re.compile(fragments()["word"])
         for ci, code in enumerate(codes):
             for role, texts in ((_INCLUDE, code.patterns), (_EXCLUDE, code.exclude_patterns)):
                 for text in texts:
@@ -122,6 +124,7 @@ class CompiledCodebook:
                         right = self._new_pid(str(node.right), ci, _PART)
                         self._scanner.add(node.left, left)
                         self._scanner.add(node.right, right)
+                        self._scanner.pair(left, right, node.distance)
                         self._near.append((pid, left, right, node.distance))
                     else:
                         self._scanner.add(node, pid)
@@ -175,7 +178,8 @@ class CompiledCodebook:
         """
         starts, ends = self._check(text, spans)
         low = fold(text)
-        rows = self._resolve(low, self._scanner.scan(low), starts, ends)
+        raw, scanned = self._scanner.scan_text(low, starts, ends, False)
+        rows = self._resolve(low, raw, starts, ends, words=scanned.words_in)
         codes, pats = self.codes, self._pat_text
         return [Hit(s, e, codes[c], pats[p], text[s:e]) for s, e, c, p, _ in rows]
 
@@ -201,15 +205,17 @@ class CompiledCodebook:
         starts, ends = self._check(text, spans)
         low = fold(text)
         trace: list[tuple[int, int, int, str, str]] = []
+        raw, scanned = self._scanner.scan_text(low, starts, ends)
         rows = self._resolve(
             low,
-            self._scanner.scan(low),
+            raw,
             starts,
             ends,
             interviewer_spans,
             only_participants,
             trace,
             text,
+            scanned.words_in,
         )
         codes, pats = self.codes, self._pat_text
         hits = tuple(Hit(s, e, codes[c], pats[p], text[s:e]) for s, e, c, p, _ in rows)
@@ -235,12 +241,10 @@ class CompiledCodebook:
         """
         import pandas as pd
 
-        index, own_pass = self._scanner.anchor_index(), self._scanner.unanchored()
+        notes = self._scanner.anchor_notes()
         rows = []
         for pid, text in enumerate(self._pat_text):
-            anchors = " ".join(index.get(pid, []))
-            if pid in own_pass:
-                anchors = "(own pass over the text)"
+            anchors = notes.get(pid, "")
             rows.append(
                 {
                     "code": self.codes[self._pat_code[pid]],
@@ -268,7 +272,10 @@ class CompiledCodebook:
         starts = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(lengths[:-1] + len(SEPARATOR), out=starts[1:])
         low = fold(joined)
-        rows = self._resolve(low, self._scanner.scan(low), starts, starts + lengths, interviewer)
+        ends = starts + lengths
+        with _no_gc():
+            raw, scanned = self._scanner.scan_text(low, starts, ends, False)
+            rows = self._resolve(low, raw, starts, ends, interviewer, words=scanned.words_in)
         if not rows:
             return empty, empty, empty, empty, empty, []
         s, e, code, pid, seg = (np.asarray(c, dtype=np.int64) for c in zip(*rows, strict=True))
@@ -309,18 +316,22 @@ class CompiledCodebook:
         only_participants: bool = False,
         trace: list[tuple[int, int, int, str, str]] | None = None,
         shown: str = "",
+        words: Any = None,
     ) -> list[Row]:
         """Apply the hit rules (module docstring) to raw matches.
 
         ``interviewer`` holds span indexes where participants-only codes (with
         ``only_participants``: all codes) do not fire. ``trace`` collects explanation
-        events, quoting ``shown`` (the original text). Rows come sorted by start, end and
-        code reference.
+        events, quoting ``shown`` (the original text). ``words`` gives the starts and
+        ends of the words in character ranges (computed when not given). Rows come
+        sorted by start, end and code reference.
         """
         shown = shown or low
         located = self._locate(raw, starts, ends, trace)
         if self._near:
-            located += self._pair(low, located, starts, ends)
+            if words is None:
+                words = lambda ranges: words_in(low, ranges)  # noqa: E731
+            located += self._pair(located, words, starts, ends, len(low))
         included, exclusions = self._sort_roles(located, interviewer, only_participants, trace)
         by_code = self._exclude(included, exclusions, trace, shown)
         kept = self._leftmost_longest(by_code, trace, shown)
@@ -468,7 +479,9 @@ class CompiledCodebook:
             trace.extend((s, e, p, "coded", "") for s, e, _, p, _ in rows)
         return rows
 
-    def _pair(self, low: str, located: list[Located], starts: Any, ends: Any) -> list[Located]:
+    def _pair(
+        self, located: list[Located], words: Any, starts: Any, ends: Any, n: int
+    ) -> list[Located]:
         """Combine the two sides of each ``NEAR/n`` pattern found in the same span.
 
         Distance is counted in words (runs of word characters, inner apostrophes
@@ -480,17 +493,35 @@ class CompiledCodebook:
             if self._pat_role[p] == _PART:
                 parts[(p, sp)].append((s, e))
                 spans_of[p].add(sp)
+        wanted = [
+            (pid, left, right, distance, sp)
+            for pid, left, right, distance in self._near
+            for sp in sorted(spans_of[left] & spans_of[right])
+        ]
+        if not wanted:
+            return []
+        # Each side's words: the first word ending after its start, the last word
+        # starting before its end (word indexes over the whole text).
+        keys = {k for _, left, right, _, sp in wanted for k in ((left, sp), (right, sp))}
+        sides = sorted({h for k in keys for h in parts[k]})
+        spans = sorted({sp for *_, sp in wanted})
+        ranges = [(0, n)] if starts is None else [(int(starts[sp]), int(ends[sp])) for sp in spans]
+        w_starts, w_ends = words(ranges)
+        bounds = np.asarray(sides, dtype=np.int64).reshape(-1, 2)
+        firsts = np.searchsorted(w_ends, bounds[:, 0], side="right").tolist()
+        lasts = (np.searchsorted(w_starts, bounds[:, 1], side="left") - 1).tolist()
+        ranges = {h: (f, la) for h, f, la in zip(sides, firsts, lasts, strict=True)}
         out: set[Located] = set()
-        words: dict[int, tuple[list[int], list[int]]] = {}
-        for pid, left, right, distance in self._near:
-            for sp in sorted(spans_of[left] & spans_of[right]):
-                if sp not in words:
-                    lo, hi = (0, len(low)) if starts is None else (starts[sp], ends[sp])
-                    found = [m.span() for m in self._word_re.finditer(low, lo, hi)]
-                    words[sp] = ([a for a, _ in found], [b for _, b in found])
-                out |= _near_pairs(
-                    parts[(left, sp)], parts[(right, sp)], words[sp], distance, pid, sp
-                )
+        for pid, left, right, distance, sp in wanted:
+            rights = [(*ranges[r], r) for r in parts[(right, sp)]]
+            for h in parts[(left, sp)]:
+                first, last = ranges[h]
+                for r_first, r_last, r in rights:
+                    after = 0 <= r_first - last - 1 <= distance
+                    if (after or 0 <= first - r_last - 1 <= distance) and (
+                        h[1] <= r[0] or r[1] <= h[0]
+                    ):
+                        out.add((min(h[0], r[0]), max(h[1], r[1]), pid, sp))
         return sorted(out)
 
 
@@ -509,33 +540,23 @@ class _Containers:
         return next((x for x in self.items[lo:hi] if e <= x[1]), None)
 
 
-def _near_pairs(
-    lefts: list[tuple[int, int]],
-    rights: list[tuple[int, int]],
-    words: tuple[list[int], list[int]],
-    distance: int,
-    pid: int,
-    sp: int,
-) -> set[Located]:
-    """Pairs of a left and a right match at most ``distance`` words apart, either order."""
-    w_starts, w_ends = words
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a batch is matched.
 
-    def word_range(h: tuple[int, int]) -> tuple[int, int]:
-        return bisect_right(w_ends, h[0]), bisect_left(w_starts, h[1]) - 1
-
-    by_first = sorted((*word_range(h), h) for h in rights)
-    firsts = [r[0] for r in by_first]
-    by_last = sorted(by_first, key=lambda r: r[1])
-    lasts = [r[1] for r in by_last]
-    out: set[Located] = set()
-    for h in lefts:
-        first, last = word_range(h)
-        after = by_first[bisect_left(firsts, last + 1) : bisect_right(firsts, last + 1 + distance)]
-        before = by_last[bisect_left(lasts, first - 1 - distance) : bisect_right(lasts, first - 1)]
-        for _, _, r in after + before:
-            if h[1] <= r[0] or r[1] <= h[0]:
-                out.add((min(h[0], r[0]), max(h[1], r[1]), pid, sp))
-    return out
+    Matching a batch allocates hundreds of thousands of small tuples, none of them in
+    reference cycles; each allocation burst triggers collections that traverse every
+    object of the process (a codebook, a corpus, pandas), which took a quarter of the
+    time. Reference counting still frees everything; the collector runs again after.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _ancestor_refs(ref: str) -> list[str]:

@@ -48,7 +48,12 @@ __all__ = [
     "Term",
     "fold",
     "parse_pattern",
+    "regex_factor_blind",
+    "regex_factors",
+    "regex_may_match_nul",
+    "regex_prefix_items",
     "regex_prefixes",
+    "regex_sharp_prefixes",
     "spellings",
     "word_forms",
 ]
@@ -376,6 +381,59 @@ def regex_prefixes(source: str, limit: int = 64) -> tuple[tuple[str, ...], bool]
     return prefixes, boundary
 
 
+def regex_sharp_prefixes(source: str, limit: int = 256) -> tuple[str, ...]:
+    """Longer literal prefixes of a raw regex, through optional groups, when they exist.
+
+    The folded strings the regex's leading run of exact items can match (optional
+    groups and short repeats included; ``\\b`` and lookarounds skipped): every match
+    starts with one of them, and each starts with one of :func:`regex_prefixes`. Empty
+    when there is no such run of at least 3 characters or it has over ``limit``
+    strings. ``\\bno (other |spare )?time\\b`` gives ``('no other time', 'no spare
+    time', 'no time')`` where :func:`regex_prefixes` gives ``('no ',)``.
+
+    Examples
+    --------
+    >>> regex_sharp_prefixes(r"\\bno (other |spare )?time\\b")
+    ('no other time', 'no spare time', 'no time')
+    """
+    try:
+        tree = list(_sre_parser().parse(source, re.IGNORECASE))
+    except Exception:
+        return ()
+    consts = _sre_constants()
+    current = {""}
+    for item in tree:
+        try:
+            part = _exact_item(item, limit, consts)
+        except _NoFactors:
+            part = None
+        if part is None:
+            break
+        grown = {a + b for a in current for b in part}
+        if len(grown) > limit:
+            break
+        current = grown
+    if min(map(len, current)) < 3:
+        return ()
+    return tuple(sorted(current))
+
+
+def regex_prefix_items(source: str, limit: int = 64) -> int:
+    """How many top-level items of a raw regex its prefixes may reach into.
+
+    Every match of the regex starts with one of :func:`regex_prefixes`; what the items
+    from this index on match comes after the prefix, without overlap.
+    """
+    tree = list(_sre_parser().parse(source, re.IGNORECASE))
+    consts = _sre_constants()
+    current = {""}
+    for i, item in enumerate(tree):
+        current, complete = _expand([item], current, limit, consts)
+        if not complete or not current:
+            return i + 1
+    return len(tree)
+
+
 def _sre_parser():
     try:
         from re import _parser  # Python >= 3.11
@@ -426,6 +484,271 @@ def _expand(items: list, current: set[str], limit: int, k) -> tuple[set[str], bo
         if min(len(p) for p in current) >= 16:
             return current, False
     return current, True
+
+
+def regex_factors(source: str, limit: int = 64) -> tuple[Factor, ...]:
+    """Sets of folded literal strings, each holding one string that every match contains.
+
+    Each set comes from a stretch of the expression that can only match a few exact
+    strings (``night``; ``(allocated|assigned)``; ``workers?`` gives ``worker``), found
+    anywhere in it, not only at the start, and is returned in the order the stretches
+    come in the expression, as ``(strings, left, right)``: ``left``/``right`` tell
+    whether a ``\\b`` stands right before/after the stretch. ``\\b(we|they)\\s+were\\b``
+    gives ``(('they', 'we'), True, False)`` and ``(('were',), False, True)``. A match of
+    the regex on folded text contains one string of every set, in that order and
+    without overlap, provided the text holds neither of the two lowercase letters that
+    match an ASCII letter case-insensitively (dotless ``ı`` and long ``ſ``; see
+    :func:`regex_factor_blind`). The matcher uses these sets as *gates*: a regex is only
+    tried where they occur. Only characters that match nothing but themselves in folded
+    text are used (ASCII, and characters without case); inline flags give no sets.
+
+    Examples
+    --------
+    >>> regex_factors(r"\\bhours?\\s+per\\s+(week|term)")
+    ((('hour',), True, False), (('per',), False, False), (('term', 'week'), False, False))
+    >>> regex_factors(r"\\d+")
+    ()
+    """
+    try:
+        tree = _sre_parser().parse(source, re.IGNORECASE)
+    except Exception:
+        return ()
+    consts = _sre_constants()
+    try:
+        found = _factors(list(tree), limit, consts)
+    except _NoFactors:
+        return ()
+    out: list[Factor] = []
+    for group, left, right in found:
+        # A string that contains another string of its set (where the boundaries
+        # allow) adds nothing.
+        if left and right:
+            kept = set(group)
+        elif left:
+            kept = {x for x in group if not any(y != x and x.startswith(y) for y in group)}
+        elif right:
+            kept = {x for x in group if not any(y != x and x.endswith(y) for y in group)}
+        else:
+            kept = {x for x in group if not any(y != x and y in x for y in group)}
+        item = (tuple(sorted(kept)), left, right)
+        if item not in out:
+            out.append(item)
+    return tuple(out)
+
+
+def regex_factor_blind(low: str) -> bool:
+    """Whether folded ``low`` holds ``ı`` or ``ſ``, which match ``i``/``s`` in a regex.
+
+    Regexes are matched case-insensitively, so ``s`` in a pattern also matches ``ſ``
+    (which stays itself when lowercased); literal gates (:func:`regex_factors`) cannot
+    see that, and the matcher does not use them on such a text.
+    """
+    return not low.isascii() and ("\u017f" in low or "\u0131" in low)
+
+
+def regex_may_match_nul(source: str) -> bool:
+    """Whether any part of a raw regex (lookarounds included) could match ``"\\x00"``.
+
+    The matcher joins segments with a NUL (:data:`cmqual.matcher.SEPARATOR`). A regex
+    that can never match it has no match across a NUL, and ``re.finditer`` over the
+    whole text finds the same matches as over each stretch between two NULs; such a
+    regex can be searched only where it may match. ``.``, ``\\W``, ``\\S``, ``\\D`` and
+    negated classes can match a NUL.
+
+    Examples
+    --------
+    >>> regex_may_match_nul(r"\\bno\\s+time\\b"), regex_may_match_nul(r"no\\W+time")
+    (False, True)
+    """
+    try:
+        tree = _sre_parser().parse(source, re.IGNORECASE)
+    except Exception:
+        return True
+    return _may_match_nul(list(tree), _sre_constants())
+
+
+class _NoFactors(Exception):
+    """Raised inside :func:`_factors` for constructs whose text is not predictable."""
+
+
+#: A required literal set of a raw regex: (strings, ``\\b`` before, ``\\b`` after).
+Factor = tuple[frozenset[str] | tuple[str, ...], bool, bool]
+
+
+def _exact_char(ch: int) -> str | None:
+    """The one folded character a pattern character matches case-insensitively, if any."""
+    c = chr(ch)
+    if c.isascii():
+        return c.lower()
+    import _sre
+
+    return None if _sre.unicode_iscased(ch) else c
+
+
+def _exact(items: list, limit: int, k) -> set[str] | None:
+    """The finite set of strings ``items`` matches in folded text, or None."""
+    current = {""}
+    for item in items:
+        part = _exact_item(item, limit, k)
+        if part is None:
+            return None
+        current = {a + b for a in current for b in part}
+        if len(current) > limit:
+            return None
+    return current
+
+
+def _exact_item(item: tuple, limit: int, k) -> set[str] | None:
+    op, av = item
+    if op is k.LITERAL:
+        c = _exact_char(av)
+        return None if c is None else {c}
+    if op is k.IN:
+        chars = set()
+        for o, v in av:
+            c = _exact_char(v) if o is k.LITERAL else None
+            if c is None:
+                return None
+            chars.add(c)
+        return chars if len(chars) <= 8 else None
+    if op is k.SUBPATTERN:
+        if av[1] or av[2]:
+            raise _NoFactors  # inline flags: case-sensitive parts are not foldable
+        return _exact(list(av[-1]), limit, k)
+    if op is k.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            part = _exact(list(branch), limit, k)
+            if part is None:
+                return None
+            union |= part
+        return union if len(union) <= limit else None
+    if op in (k.MAX_REPEAT, k.MIN_REPEAT) and av[1] <= 3:
+        body = _exact(list(av[2]), limit, k)
+        if body is None:
+            return None
+        out = {""} if av[0] == 0 else set()
+        power = {""}
+        for n in range(1, av[1] + 1):
+            power = {a + b for a in power for b in body}
+            if n >= av[0]:
+                out |= power
+            if len(out) > limit:
+                return None
+        return out
+    if op is k.AT or op in (k.ASSERT, k.ASSERT_NOT):
+        return {""}  # zero-width: the text around it is contiguous
+    return None
+
+
+def _factors(items: list, limit: int, k) -> list[Factor]:
+    """Required string sets of a sequence: runs of exact items, and required groups.
+
+    A run remembers whether a ``\\b`` stands right before it and right after it.
+    """
+    found: list[Factor] = []
+    run: set[str] = {""}
+    left = right = pending = False
+
+    def flush() -> None:
+        if "" not in run:
+            found.append((frozenset(run), left, right))
+
+    for item in items:
+        op, av = item
+        if op is k.AT:
+            if av is k.AT_BOUNDARY:
+                if run == {""}:
+                    pending = True
+                else:
+                    right = True
+            continue
+        if op in (k.ASSERT, k.ASSERT_NOT):
+            continue  # zero-width: the text around it is contiguous
+        part = _exact_item(item, limit, k)
+        if part is not None and part != {""}:
+            grown = {a + b for a in run for b in part}
+            if len(grown) <= limit:
+                if run == {""}:
+                    left = pending
+                run, right, pending = grown, False, False
+                continue
+            part = None
+        if part is not None:
+            continue
+        flush()
+        run, left, right, pending = {""}, False, False, False
+        if op is k.SUBPATTERN:
+            found += _factors(list(av[-1]), limit, k)
+        elif op is k.BRANCH:
+            union: set[str] = set()
+            bounds = [True, True]
+            for branch in av[1]:
+                sets = _factors(list(branch), limit, k)
+                if not sets:
+                    break
+                best = min(sets, key=_factor_rank)
+                union |= best[0]
+                bounds = [bounds[0] and best[1], bounds[1] and best[2]]
+            else:
+                if len(union) <= limit:
+                    found.append((frozenset(union), bounds[0], bounds[1]))
+        elif op in (k.MAX_REPEAT, k.MIN_REPEAT, getattr(k, "POSSESSIVE_REPEAT", None)) and (
+            av[0] >= 1
+        ):
+            found += _factors(list(av[2]), limit, k)
+        elif op is getattr(k, "ATOMIC_GROUP", None):
+            found += _factors(list(av), limit, k)
+    flush()
+    return found
+
+
+def _factor_rank(factor: Factor) -> tuple:
+    """Prefer, inside a branch, a set of few long strings."""
+    shortest = min(map(len, factor[0]))
+    return (shortest < 3, len(factor[0]), -shortest)
+
+
+def _may_match_nul(items: list, k) -> bool:
+    for op, av in items:
+        if op is k.LITERAL:
+            if av == 0:
+                return True
+        elif op is k.IN:
+            for o, v in av:
+                if o is k.LITERAL and v == 0:
+                    return True
+                if o is k.RANGE and v[0] == 0:
+                    return True
+                if o is k.CATEGORY and "NOT" in str(v):
+                    return True
+                if o not in (k.LITERAL, k.RANGE, k.CATEGORY):
+                    return True  # NEGATE and anything unexpected
+        elif op is k.AT:
+            continue
+        elif op is k.SUBPATTERN:
+            if _may_match_nul(list(av[-1]), k):
+                return True
+        elif op is k.BRANCH:
+            if any(_may_match_nul(list(b), k) for b in av[1]):
+                return True
+        elif op in (k.ASSERT, k.ASSERT_NOT):
+            if _may_match_nul(list(av[1]), k):
+                return True
+        elif op in (k.MAX_REPEAT, k.MIN_REPEAT, getattr(k, "POSSESSIVE_REPEAT", None)):
+            if _may_match_nul(list(av[2]), k):
+                return True
+        elif op is getattr(k, "ATOMIC_GROUP", None):
+            if _may_match_nul(list(av), k):
+                return True
+        elif op is k.GROUPREF:
+            continue  # repeats text already matched by the group
+        elif op is k.GROUPREF_EXISTS:
+            if any(b is not None and _may_match_nul(list(b), k) for b in av[1:]):
+                return True
+        else:
+            return True  # ANY, NOT_LITERAL, anything unexpected
+    return False
 
 
 # --- English word forms ------------------------------------------------------------------
