@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cmqual.text import count_words, sentence_spans
@@ -64,12 +64,15 @@ def test_sentence_spans_cover_every_non_space_character(text):
 
 
 PUNKT_ALPHABET = st.sampled_from(
-    [*list("aAbBzZ  ..?!,;:()[]\"'’-\n0123456789"), "Dr", "Mr", "e.g", "etc", "No", "St", "I"]
+    [*list("aAbBzZ  ..?!,;:()[]{}\"'’“”«»-\n\t0123456789"), "Dr", "Mr", "e.g", "etc", "No",
+     "St", "I", "\u00a0", "\x1c", "\x85", "\u2028", "--", "...", "é", "Ł"]
 )
 
 
+@settings(max_examples=400)
 @given(st.lists(PUNKT_ALPHABET, max_size=80).map("".join))
 def test_cached_punkt_decisions_equal_plain_punkt(text):
+    """cmqual's Punkt (memoised decisions, one-loop span_tokenize) equals NLTK's."""
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
     from cmqual.text import ABBREVIATIONS, _tokenizer

@@ -20,7 +20,9 @@ Words are runs of letters and digits, with inner hyphens and apostrophes kept
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
+from typing import Any
 
 __all__ = ["ABBREVIATIONS", "count_words", "sentence_spans", "word_spans"]
 
@@ -50,6 +52,9 @@ _NUMBER_ABBREV_END_RE = re.compile(r"(?:^|\W)(?:no|nos|p|nr|num)\.$", re.IGNOREC
 _NUMBER_START_RE = re.compile(r"[#\d]")
 # A possible sentence end inside a text (Punkt only ever splits after one of these).
 _INNER_END_RE = re.compile(r"[.?!][^\s]*\s")
+# White space as Punkt looks for it before a candidate end (ASCII only).
+_ASCII_SPACE = string.whitespace
+_OTHER_SPACE_RE = re.compile("[" + re.escape(string.whitespace.replace(" ", "")) + "]")
 # Bracketed annotations on one line, e.g. [inaudible 00:12:03], [laughs], (crosstalk).
 _ANNOTATION_RE = re.compile(r"\[[^\]\n]{0,200}\]|\([^)\n]{0,80}\)")
 
@@ -98,6 +103,67 @@ def _punkt_class() -> type:
             super().__init__(*args, **kwargs)
             self._decisions: dict[str, bool] = {}
             self._shape_keys = shape_keys
+
+        def span_tokenize(self, text: str, realign_boundaries: bool = True):
+            """Punkt's ``span_tokenize`` in one loop (same spans, about twice as fast).
+
+            NLTK finds candidate ends, the word before each, the slices between breaks and
+            the realigned slices in four stacked generators, each regex behind a time-out
+            wrapper. This does the same steps with the same compiled expressions in one
+            pass; ``tests/test_text.py`` checks it against plain Punkt.
+            """
+            lang = self._lang_vars
+            period = getattr(lang.period_context_re(), "_rx", lang.period_context_re())
+            realign_rx = getattr(lang.re_boundary_realignment, "_rx",
+                                 lang.re_boundary_realignment)
+            decide = self.text_contains_sentbreak
+            # Candidate ends and their contexts (Punkt's _match_potential_end_contexts):
+            # a candidate whose preceding word overlaps the previous candidate's context
+            # replaces it.
+            contexts: list[tuple[Any, str]] = []
+            prev_start = prev_stop = 0
+            prev_match = None
+            for match in period.finditer(text):
+                m_start = match.start()
+                cut = text.rfind(" ", prev_stop, m_start)
+                if _OTHER_SPACE_RE.search(text, max(cut, prev_stop), m_start):
+                    cut = max(text.rfind(c, prev_stop, m_start) for c in _ASCII_SPACE)
+                word_start = cut + 1 if cut > prev_stop else prev_start
+                if prev_match is not None and prev_stop <= word_start:
+                    contexts.append((prev_match, text[prev_start:prev_stop]))
+                prev_match, prev_start, prev_stop = match, word_start, m_start
+            if prev_match is not None:
+                contexts.append((prev_match, text[prev_start:prev_stop]))
+            # Slices between breaks (_slices_from_text).
+            slices: list[tuple[int, int]] = []
+            last_break = 0
+            for match, before in contexts:
+                if decide(before + match.group() + match.group("after_tok")):
+                    slices.append((last_break, match.end()))
+                    last_break = (match.start("next_tok") if match.group("next_tok")
+                                  else match.end())
+            slices.append((last_break, len(text.rstrip())))
+            if not realign_boundaries:
+                yield from slices
+                return
+            # Closing punctuation after an end joins its sentence (_realign_boundaries).
+            realign = 0
+            last = len(slices) - 1
+            for i, (s1_start, s1_stop) in enumerate(slices):
+                s1_start += realign
+                if i == last:
+                    if s1_start < s1_stop:
+                        yield (s1_start, s1_stop)
+                    continue
+                s2_start, s2_stop = slices[i + 1]
+                m = realign_rx.match(text[s2_start:s2_stop])
+                if m:
+                    yield (s1_start, s2_start + len(m.group(0).rstrip()))
+                    realign = m.end()
+                else:
+                    realign = 0
+                    if s1_start < s1_stop:
+                        yield (s1_start, s1_stop)
 
         def text_contains_sentbreak(self, text: str) -> bool:
             if self._shape_keys:
