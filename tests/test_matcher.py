@@ -426,6 +426,9 @@ TOKENS = [
     "mentors'",
     "mentoring",
     "naïve",
+    "charge's",
+    "know’s",
+    "reach'st",
     "İ",
     "x",
 ]
@@ -435,6 +438,10 @@ GLUE = [" ", " ", " ", "-", " – ", "\n", ", ", ". ", "'", "’", "(", ")", "�
 def reference_matches(cm: CompiledCodebook, low: str) -> list[tuple[int, int, int]]:
     """Raw matches by one plain regex per pattern tried at every position."""
     f = fragments()
+    w = f["w"]
+    # cmqual's right boundary: no word character next, nor an apostrophe joined to one,
+    # except a possessive 's ("tracker's" holds the word "tracker").
+    POSSESSIVE_RB = f"(?!{w})(?!'(?!s(?!{w})){w})"
     out = []
     for pid, text in enumerate(cm._pat_text):
         node = parse_pattern(text).node
@@ -451,7 +458,7 @@ def reference_matches(cm: CompiledCodebook, low: str) -> list[tuple[int, int, in
                         if alt.kind == "stem":
                             body += f["tail"]
                         elif is_word_char(lit[-1]):
-                            body += f["rb"]
+                            body += POSSESSIVE_RB
                         alts.append(body)
                 slots.append(("" if i == 0 else f["gap"]) + "(?:" + "|".join(alts) + ")")
             rx = re.compile(f["lb"] + "".join(slots))
