@@ -32,9 +32,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cmqual._gcpause import no_gc
 from cmqual.codebook import Codebook, Selection
 from cmqual.errors import ConfigError, CorpusError
-from cmqual.matcher import SEPARATOR, CompiledCodebook, Explanation, _no_gc, compile_codebook
+from cmqual.matcher import SEPARATOR, CompiledCodebook, Explanation, compile_codebook
 from cmqual.tables import CODING_COLUMNS, LEVELS, empty_table, require_columns, with_dtypes
 
 __all__ = ["CODER", "PARALLEL_THRESHOLD", "apply_codebook", "explain_segment", "rollup"]
@@ -286,7 +287,7 @@ def _run(
     results: list[Result] = []
     try:
         if workers <= 1 or len(bounds) <= 1:
-            with _no_gc():  # see cmqual.matcher._no_gc
+            with no_gc():  # see cmqual._gcpause
                 for a, b in bounds:
                     results.append(_match_batch(cm, source, interviewer, a, b))
                     bar(b - a)

@@ -31,18 +31,25 @@ Each speaker is an ``interviewer`` or a ``participant``. Labels matching
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
+import multiprocessing
+import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
+from cmqual._gcpause import no_gc
 from cmqual.attributes import type_attributes
 from cmqual.errors import CmqualError, CmqualWarning, ConfigError, CorpusError, MetadataError
 from cmqual.io import get_reader
@@ -95,6 +102,11 @@ class IngestOptions:
         Segment levels to build (default all three). Leaving out ``"sentence"`` skips
         sentence splitting, the slowest step, when only turns or paragraphs are needed
         (``cmqual code --level turn`` does this); ``n_sentences`` is then 0.
+    workers : int, optional
+        Processes that read and segment files. ``None`` (default): one per core when
+        the corpus holds at least :data:`PARALLEL_BYTES` of files and more than one
+        file, else one; ``1`` always reads in this process. The result is the same
+        either way (files are read in parallel, assembled in order).
     """
 
     transcript: TranscriptOptions = field(default_factory=TranscriptOptions)
@@ -102,8 +114,15 @@ class IngestOptions:
     attribute_types: Mapping[str, str] = field(default_factory=dict)
     sentence_model: str = "builtin"
     levels: tuple[str, ...] = ("turn", "paragraph", "sentence")
+    workers: int | None = None
 
     def __post_init__(self) -> None:
+        if self.workers is not None and (
+            isinstance(self.workers, bool) or not isinstance(self.workers, int)
+            or self.workers < 1
+        ):
+            raise ConfigError(f"workers must be a whole number >= 1 (or None for automatic), "
+                              f"not {self.workers!r}")
         if self.sentence_model not in ("builtin", "nltk"):
             raise ConfigError(
                 f"sentence_model must be 'builtin' or 'nltk', not {self.sentence_model!r}"
@@ -120,10 +139,28 @@ class IngestOptions:
         object.__setattr__(self, "interviewer_labels",
                            tuple(str(x) for x in self.interviewer_labels))
 
+    def __reduce__(self) -> tuple:  # the mapping proxy cannot be pickled (worker processes)
+        return (IngestOptions, (self.transcript, self.interviewer_labels,
+                                dict(self.attribute_types), self.sentence_model, self.levels,
+                                self.workers))
+
     def is_interviewer(self, speaker: str) -> bool:
         """True when ``speaker`` matches one of ``interviewer_labels``."""
-        base = re.sub(r"[\s#]*\d+$", "", speaker.strip().rstrip(".")).strip().lower()
-        return base in {x.lower() for x in self.interviewer_labels}
+        return _label_base(speaker) in _lowered(self.interviewer_labels)
+
+
+_NUMBER_SUFFIX_RE = re.compile(r"[\s#]*\d+$")
+
+
+@lru_cache(maxsize=65536)
+def _label_base(speaker: str) -> str:
+    """A speaker label without a trailing number or dot, lower case (``Q2.`` -> ``q``)."""
+    return _NUMBER_SUFFIX_RE.sub("", speaker.strip().rstrip(".")).strip().lower()
+
+
+@lru_cache(maxsize=64)
+def _lowered(labels: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(x.lower() for x in labels)
 
 
 @dataclass(frozen=True)
@@ -195,17 +232,31 @@ def build_segments(doc_id: str, doc: str, parsed: ParsedDocument, sha256: str,
     """Turn a reader's result into segment rows (columns of ``SEGMENT_COLUMNS``).
 
     Rows come turn by turn: the turn, then each paragraph followed by its sentences.
+    Every level is built except sentences when ``options.levels`` leaves them out.
     """
+    return _segment_rows(doc_id, doc, parsed, sha256, options,
+                         ("turn", "paragraph", "sentence"))[0]
+
+
+def _segment_rows(doc_id: str, doc: str, parsed: ParsedDocument, sha256: str,
+                  options: IngestOptions, keep: Sequence[str]) -> tuple[list[tuple], int, int]:
+    """Rows of the turns and of the levels in ``keep``, and the paragraph and sentence
+    counts (sentences are only split when ``options.levels`` holds them)."""
     text = parsed.text
     nan = float("nan")
     rows: list[tuple] = []
     para_index = 0
+    n_sentences = 0
     want_sentences = "sentence" in options.levels
+    keep_paragraphs = "paragraph" in keep
+    keep_sentences = "sentence" in keep
+    model = options.sentence_model
     for t_index, turn in enumerate(parsed.turns):
         if not turn.paragraphs:
             continue
-        role = ("interviewer" if options.is_interviewer(turn.speaker) else "participant"
-                ) if turn.speaker else ""
+        speaker = turn.speaker
+        role = ("interviewer" if options.is_interviewer(speaker) else "participant"
+                ) if speaker else ""
         ts = nan if turn.timestamp is None else float(turn.timestamp)
         te = nan if turn.timestamp_end is None else float(turn.timestamp_end)
         t_start, t_end = turn.paragraphs[0][0], turn.paragraphs[-1][1]
@@ -214,29 +265,33 @@ def build_segments(doc_id: str, doc: str, parsed: ParsedDocument, sha256: str,
         turn_words = 0
         for p_start, p_end in turn.paragraphs:
             p_row = len(rows)
-            rows.append(None)
+            if keep_paragraphs:
+                rows.append(None)
             p_words = 0
             if not want_sentences:
                 p_words = count_words(text[p_start:p_end])
             else:
-                for s_start, s_end in sentence_spans(text, p_start, p_end,
-                                                     model=options.sentence_model):
+                for s_start, s_end in sentence_spans(text, p_start, p_end, model=model):
                     s_text = text[s_start:s_end]
                     n = count_words(s_text)
                     p_words += n
-                    rows.append((doc_id, doc,
-                                 segment_id(doc_id, sha256, "sentence", s_start, s_end),
-                                 "sentence", s_start, s_end, turn.speaker, role, ts, te,
-                                 t_index, para_index, s_text, n))
-            rows[p_row] = (doc_id, doc, segment_id(doc_id, sha256, "paragraph", p_start, p_end),
-                           "paragraph", p_start, p_end, turn.speaker, role, ts, te, t_index,
-                           para_index, text[p_start:p_end], p_words)
+                    n_sentences += 1
+                    if keep_sentences:
+                        rows.append((doc_id, doc,
+                                     segment_id(doc_id, sha256, "sentence", s_start, s_end),
+                                     "sentence", s_start, s_end, speaker, role, ts, te,
+                                     t_index, para_index, s_text, n))
+            if keep_paragraphs:
+                rows[p_row] = (doc_id, doc,
+                               segment_id(doc_id, sha256, "paragraph", p_start, p_end),
+                               "paragraph", p_start, p_end, speaker, role, ts, te, t_index,
+                               para_index, text[p_start:p_end], p_words)
             turn_words += p_words
             para_index += 1
         rows[turn_row] = (doc_id, doc, segment_id(doc_id, sha256, "turn", t_start, t_end),
-                          "turn", t_start, t_end, turn.speaker, role, ts, te, t_index,
+                          "turn", t_start, t_end, speaker, role, ts, te, t_index,
                           para_index - len(turn.paragraphs), text[t_start:t_end], turn_words)
-    return rows
+    return rows, para_index, n_sentences
 
 
 def _doc_id(rel: str) -> str:
@@ -380,13 +435,17 @@ def corpus_from_parsed(name: str, parsed: Mapping[str, ParsedDocument],
                        attributes: pd.DataFrame | None = None,
                        attribute_types: Mapping[str, str] | None = None,
                        speaker_attributes: pd.DataFrame | None = None,
-                       root: Path | None = None) -> Corpus:
+                       root: Path | None = None,
+                       parts: Mapping[str, _Part] | None = None) -> Corpus:
     """Build a :class:`Corpus` from reader results keyed by corpus-relative path (pure).
 
     ``attributes`` has one row per document, indexed by doc_id; ``speaker_attributes``
     has columns ``doc_id`` ("" for every document), ``speaker`` and optionally ``role``.
+    ``parts`` holds documents already segmented (by :func:`_document_part`, in worker
+    processes); the others are segmented here.
     """
     options = options or IngestOptions()
+    keep = set(options.levels)
     docs: list[Document] = []
     seg_rows: list[tuple] = []
     doc_rows: list[dict] = []
@@ -396,18 +455,14 @@ def corpus_from_parsed(name: str, parsed: Mapping[str, ParsedDocument],
     for rel in sorted(parsed):
         p = parsed[rel]
         doc_id = _doc_id(rel)
-        sha = hashlib.sha256(p.text.encode("utf-8")).hexdigest()
+        part = parts.get(rel) if parts else None
+        sha, rows, n_paragraphs, n_sentences = part or _document_part(rel, p, options)
         attrs = {k: v for k, v in attr_records.get(doc_id, {}).items()}
         docs.append(Document(doc_id, rel, p.format, p.text, sha, p.encoding,
                              MappingProxyType(attrs)))
-        rows = build_segments(doc_id, rel, p, sha, options)
         rows = _apply_roles(rows, doc_id, spk_roles)
-        if len(options.levels) < 3:  # counts below still come from every built level
-            keep = set(options.levels)
-            seg_rows.extend(r for r in rows if r[3] in keep)
-        else:
-            seg_rows.extend(rows)
         turns = [r for r in rows if r[3] == "turn"]
+        seg_rows.extend(rows if "turn" in keep else (r for r in rows if r[3] != "turn"))
         speakers: dict[str, list] = {}
         for r in turns:
             if r[6]:
@@ -422,12 +477,11 @@ def corpus_from_parsed(name: str, parsed: Mapping[str, ParsedDocument],
             "sha256": sha, "n_chars": len(p.text),
             "n_words": sum(r[13] for r in turns),
             "n_turns": len(turns),
-            "n_paragraphs": sum(1 for r in rows if r[3] == "paragraph"),
-            "n_sentences": sum(1 for r in rows if r[3] == "sentence"),
+            "n_paragraphs": n_paragraphs,
+            "n_sentences": n_sentences,
             "n_speakers": len(speakers), "speakers": "; ".join(speakers),
         })
-    segments = (pd.DataFrame.from_records(seg_rows, columns=list(SEGMENT_COLUMNS))
-                .astype(SEGMENT_COLUMNS) if seg_rows else empty_table(SEGMENT_COLUMNS))
+    segments = _rows_frame(seg_rows, SEGMENT_COLUMNS)
     documents = (pd.DataFrame(doc_rows, columns=list(DOCUMENT_COLUMNS)).astype(DOCUMENT_COLUMNS)
                  if doc_rows else empty_table(DOCUMENT_COLUMNS))
     if attributes is not None and len(attributes.columns):
@@ -436,6 +490,29 @@ def corpus_from_parsed(name: str, parsed: Mapping[str, ParsedDocument],
                    if spk_rows else empty_table(SPEAKER_COLUMNS))
     speakers_df = _join_speaker_attributes(speakers_df, speaker_attributes)
     return Corpus(name, root, docs, documents, segments, speakers_df, attribute_types)
+
+
+def _rows_frame(rows: list[tuple], columns: Mapping[str, str]) -> pd.DataFrame:
+    """A typed table from row tuples, built column by column (no type inference)."""
+    if not rows:
+        return empty_table(columns)
+    data = {}
+    for i, (name, dtype) in enumerate(columns.items()):
+        values = list(map(itemgetter(i), rows))
+        data[name] = pd.array(values, dtype=dtype) if dtype == "string" else np.array(
+            values, dtype=dtype)
+    return pd.DataFrame(data)
+
+
+_Part = tuple[str, list[tuple], int, int]  # (sha256, rows, n_paragraphs, n_sentences)
+
+
+def _document_part(rel: str, parsed: ParsedDocument, options: IngestOptions) -> _Part:
+    """Hash and segment one document: its rows for the turns and ``options.levels``."""
+    sha = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
+    rows, n_paragraphs, n_sentences = _segment_rows(_doc_id(rel), rel, parsed, sha, options,
+                                                    options.levels)
+    return sha, rows, n_paragraphs, n_sentences
 
 
 def _speaker_overrides(table: pd.DataFrame | None) -> dict[tuple[str, str], str]:
@@ -510,8 +587,10 @@ def read_corpus(path: str | Path, options: IngestOptions | None = None, *,
                               interviewer_labels, paragraphs)
     listing = list_corpus_files(path)
     parsed: dict[str, ParsedDocument] = {}
+    parts: dict[str, _Part] = {}
     problems: list[str] = []
     seen: dict[str, str] = {}
+    todo: list[str] = []
     for rel in listing.files:
         doc_id = _doc_id(rel)
         if doc_id in seen:
@@ -521,23 +600,17 @@ def read_corpus(path: str | Path, options: IngestOptions | None = None, *,
             )
             continue
         seen[doc_id] = rel
-        try:
-            data = read_bytes(listing.root, rel)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                result = get_reader(Path(rel).suffix)(data, rel, options.transcript)
-            for w in caught:
-                warnings.warn(str(w.message), w.category, stacklevel=2)
-        except CmqualError as exc:
-            problems.append(str(exc))
-            continue
-        except (OSError, ValueError) as exc:  # defensive: a reader bug must still name the file
-            problems.append(f"{rel}: could not be read ({type(exc).__name__}: {exc})")
-            continue
-        if not any(t.paragraphs for t in result.turns):
-            problems.append(f"{rel}: has no transcript text (only blank lines or headers)")
-            continue
-        parsed[rel] = result
+        todo.append(rel)
+    with no_gc():
+        for rel, result, problem, caught, part in _read_files(listing.root, todo, options):
+            for message, category in caught:
+                warnings.warn(message, category, stacklevel=2)
+            if problem is not None:
+                problems.append(problem)
+                continue
+            parsed[rel] = result
+            if part is not None:
+                parts[rel] = part
     if problems:
         raise CorpusError(
             f"could not read {len(problems)} of {len(listing.files)} file(s) in "
@@ -545,9 +618,64 @@ def read_corpus(path: str | Path, options: IngestOptions | None = None, *,
         )
     attributes, types = _read_metadata(listing, parsed, options)
     speakers = _read_speakers(listing, parsed)
-    return corpus_from_parsed(listing.root.resolve().name, parsed, options,
-                              attributes=attributes, attribute_types=types,
-                              speaker_attributes=speakers, root=listing.root)
+    with no_gc():
+        return corpus_from_parsed(listing.root.resolve().name, parsed, options,
+                                  attributes=attributes, attribute_types=types,
+                                  speaker_attributes=speakers, root=listing.root, parts=parts)
+
+
+#: ``IngestOptions(workers=None)`` reads in several processes from this much input on.
+PARALLEL_BYTES = 16_000_000
+
+# (rel, parsed or None, problem or None, warnings as (message, category), part or None)
+_FileResult = tuple[str, ParsedDocument | None, str | None, list[tuple[str, type]],
+                    _Part | None]
+
+
+def _read_one(root: Path, rel: str, options: IngestOptions, segment: bool) -> _FileResult:
+    """Read and parse one file, and segment it when ``segment`` (in a worker process)."""
+    try:
+        data = read_bytes(root, rel)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = get_reader(Path(rel).suffix)(data, rel, options.transcript)
+    except CmqualError as exc:
+        return rel, None, str(exc), [], None
+    except (OSError, ValueError) as exc:  # defensive: a reader bug must still name the file
+        return rel, None, f"{rel}: could not be read ({type(exc).__name__}: {exc})", [], None
+    notes = [(str(w.message), w.category) for w in caught]
+    if not any(t.paragraphs for t in result.turns):
+        empty = f"{rel}: has no transcript text (only blank lines or headers)"
+        return rel, None, empty, notes, None
+    return rel, result, None, notes, _document_part(rel, result, options) if segment else None
+
+
+def _read_task(task: tuple[Path, str, IngestOptions]) -> _FileResult:
+    with no_gc():
+        return _read_one(*task, True)
+
+
+def _read_files(root: Path, rels: list[str], options: IngestOptions) -> Iterator[_FileResult]:
+    """Read ``rels`` in order: in this process, or in a pool of worker processes that also
+    segment each document (results come back in the order of ``rels``)."""
+    workers = options.workers
+    if workers is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+            os.cpu_count() or 1)
+        size = 0
+        for rel in rels:
+            with contextlib.suppress(OSError):
+                size += (root / rel).stat().st_size
+        workers = cores if size >= PARALLEL_BYTES else 1
+    workers = min(workers, len(rels))
+    if workers <= 1:
+        for rel in rels:
+            yield _read_one(root, rel, options, False)
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    chunk = max(1, min(8, len(rels) // (workers * 8)))
+    with multiprocessing.get_context(method).Pool(processes=workers) as pool:
+        yield from pool.imap(_read_task, ((root, rel, options) for rel in rels), chunksize=chunk)
 
 
 def _with_overrides(options: IngestOptions, attribute_types, speaker_pattern,

@@ -23,20 +23,18 @@ Pattern matches become hits by these rules (worked examples: ``codebooks/README.
 
 from __future__ import annotations
 
-import gc
 import html
 import os
 import threading
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
 from cmqual._automaton import Match, Scanner, available_engines
+from cmqual._gcpause import no_gc as _no_gc
 from cmqual._places import words_in
 from cmqual.codebook import Code, Codebook, Selection, codebook_hash, iter_codes, read_codebook
 from cmqual.errors import CodebookError, ConfigError
@@ -539,24 +537,6 @@ class _Containers:
         hi = bisect_right(self.starts, s)
         return next((x for x in self.items[lo:hi] if e <= x[1]), None)
 
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a batch is matched.
-
-    Matching a batch allocates hundreds of thousands of small tuples, none of them in
-    reference cycles; each allocation burst triggers collections that traverse every
-    object of the process (a codebook, a corpus, pandas), which took a quarter of the
-    time. Reference counting still frees everything; the collector runs again after.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _ancestor_refs(ref: str) -> list[str]:

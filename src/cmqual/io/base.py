@@ -384,7 +384,8 @@ class TextAssembler:
 
     def write(self, piece: str) -> tuple[int, int]:
         """Append ``piece`` (no newline added); return its span."""
-        piece = piece.replace("\r\n", "\n").replace("\r", "\n")
+        if "\r" in piece:
+            piece = piece.replace("\r\n", "\n").replace("\r", "\n")
         start = self._pos
         self._parts.append(piece)
         self._pos += len(piece)
@@ -410,8 +411,11 @@ class TextAssembler:
         """
         if label is None:
             label = f"{speaker}: " if speaker else ""
-        pieces = [p for chunk in lines for p in chunk.replace("\r\n", "\n").replace(
-            "\r", "\n").split("\n")]
+        if len(lines) == 1 and "\n" not in lines[0] and "\r" not in lines[0]:
+            pieces = [lines[0]]  # the common case (a table row, a cue line), made quick
+        else:
+            pieces = [p for chunk in lines for p in chunk.replace("\r\n", "\n").replace(
+                "\r", "\n").split("\n")]
         while pieces and not pieces[-1].strip():
             pieces.pop()
         while pieces and not pieces[0].strip():

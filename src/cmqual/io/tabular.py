@@ -176,6 +176,8 @@ def _rows_to_document(rows: Iterable[tuple[int, Sequence[object]]], name: str,
     """Turn ``(row number, cell values)`` pairs (header first) into a document."""
     header: list[str] | None = None
     cols: dict[str, int] = {}
+    text_i = speaker_i = None
+    timed = False
     asm = TextAssembler()
     turns: list[RawTurn] = []
     bad_times: list[str] = []
@@ -185,19 +187,26 @@ def _rows_to_document(rows: Iterable[tuple[int, Sequence[object]]], name: str,
                 continue
             header = [_cell_str(v).strip() for v in values]
             cols = find_columns(header, options, name)
+            text_i, speaker_i = cols.get("text"), cols.get("speaker")
+            timed = "start" in cols or "end" in cols
             continue
-        cell = _row_getter(cols, values)
-        text = normalise_newlines(_cell_str(cell("text")))
+        n_values = len(values)
+        raw_text = values[text_i] if text_i is not None and text_i < n_values else None
+        text = normalise_newlines(raw_text if isinstance(raw_text, str) else _cell_str(raw_text))
         if not text.strip():
             continue
-        speaker = " ".join(_cell_str(cell("speaker")).split())
-        times: list[float | None] = []
-        for key in ("start", "end"):
-            raw = cell(key)
-            value = parse_timestamp(raw)
-            if value is None and _cell_str(raw).strip():
-                bad_times.append(f"{unit} {number}: {key} {_cell_str(raw)!r}")
-            times.append(value)
+        raw_speaker = values[speaker_i] if speaker_i is not None and speaker_i < n_values else ""
+        speaker = " ".join(
+            (raw_speaker if isinstance(raw_speaker, str) else _cell_str(raw_speaker)).split())
+        times: list[float | None] = [None, None]
+        if timed:
+            cell = _row_getter(cols, values)
+            for k, key in enumerate(("start", "end")):
+                raw = cell(key)
+                value = parse_timestamp(raw)
+                if value is None and _cell_str(raw).strip():
+                    bad_times.append(f"{unit} {number}: {key} {_cell_str(raw)!r}")
+                times[k] = value
         turn = asm.add_turn(speaker, [text], timestamp=times[0], timestamp_end=times[1])
         if turn is not None:
             turns.append(turn)
