@@ -213,3 +213,42 @@ def test_levels_option_builds_only_what_is_asked(make_corpus):
     assert turns.documents.loc[0, "n_turns"] == full.documents.loc[0, "n_turns"]
     with pytest.raises(ConfigError, match="levels must be"):
         cmqual.IngestOptions(levels=("page",))
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample corpus missing")
+@pytest.mark.parametrize("levels", [("turn", "paragraph", "sentence"), ("paragraph",)])
+def test_worker_processes_give_the_same_corpus(levels):
+    serial = cmqual.read_corpus(SAMPLE, cmqual.IngestOptions(levels=levels, workers=1))
+    parallel = cmqual.read_corpus(SAMPLE, cmqual.IngestOptions(levels=levels, workers=2))
+    for name in ("segments", "documents", "speakers"):
+        pd.testing.assert_frame_equal(getattr(parallel, name), getattr(serial, name))
+    assert parallel.texts == serial.texts and parallel.hash == serial.hash
+    assert set(serial.segments["level"]) == set(levels)
+    # counts still come from every level, whether or not its rows are kept
+    assert (serial.documents["n_sentences"] > 0).all() == ("sentence" in levels)
+    assert (serial.documents["n_paragraphs"] > 0).all()
+
+
+def test_worker_processes_report_every_bad_file(make_corpus):
+    root = make_corpus({"a.txt": TRANSCRIPT, "b.txt": "", "c.csv": "who,what\nx,y\n"})
+    with pytest.raises(CorpusError) as info:
+        cmqual.read_corpus(root, cmqual.IngestOptions(workers=2))
+    text = str(info.value)
+    assert "b.txt" in text and "c.csv" in text and "a.txt" not in text
+
+
+def test_workers_option_is_checked_and_options_pickle():
+    import pickle
+
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ConfigError, match="workers"):
+            cmqual.IngestOptions(workers=bad)
+    options = cmqual.IngestOptions(attribute_types={"cohort": "category"}, workers=2)
+    assert pickle.loads(pickle.dumps(options)) == options
+
+
+def test_worker_processes_pass_warnings_on(make_corpus):
+    root = make_corpus({"a.txt": TRANSCRIPT, "b.txt": "Ana: caf\xe9 time\n".encode("cp1252")})
+    with pytest.warns(CmqualWarning, match="b.txt"):
+        corpus = cmqual.read_corpus(root, cmqual.IngestOptions(workers=2))
+    assert "café" in corpus.texts["b"]

@@ -37,6 +37,9 @@ def _ingest_options(args: argparse.Namespace):
     from cmqual.corpus import DEFAULT_INTERVIEWER_LABELS, IngestOptions
     from cmqual.io.base import TranscriptOptions
 
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise ConfigError("--workers must be at least 1")
     labels = DEFAULT_INTERVIEWER_LABELS
     if getattr(args, "interviewers", None):
         labels = tuple(x.strip() for x in args.interviewers.split(",") if x.strip())
@@ -45,6 +48,7 @@ def _ingest_options(args: argparse.Namespace):
                                      paragraphs=args.paragraphs),
         interviewer_labels=labels,
         attribute_types=_parse_types(args.attr_type),
+        workers=workers,
     )
 
 
@@ -106,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("corpus", help="corpus folder")
     p.add_argument("--out", help="segments table to write (.csv, .parquet or .xlsx)")
     _add_ingest_options(p)
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="processes reading files (default: one per core from 16 MB of "
+                        "files on, else 1)")
     p.set_defaults(func=_cmd_ingest)
 
     p = sub.add_parser("demo", help="run the main job (batches/demo.yaml) on the bundled "

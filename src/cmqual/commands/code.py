@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     _codebook_options(p)
     p.add_argument("--out", required=True, help="codings table to write (.csv/.parquet/.xlsx)")
     p.add_argument("--workers", type=int,
-                   help="worker processes (default: automatic; 1 below 0.5M segments)")
+                   help="worker processes for reading and for matching (default: "
+                        "automatic; one process below 16 MB of files / 0.5M segments)")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar (default: only on a terminal, for long runs)")
     p.add_argument("--rollup", help="also write one row per segment x code (nested codes "
@@ -66,7 +67,7 @@ def _code(args: argparse.Namespace) -> int:
     codebook = load_codebooks(args.codebook)
     t0 = time.perf_counter()
     # build only the level being coded: sentence splitting is skipped unless it is needed
-    corpus = read_corpus(args.corpus, IngestOptions(levels=(args.level,)))
+    corpus = read_corpus(args.corpus, IngestOptions(levels=(args.level,), workers=args.workers))
     t1 = time.perf_counter()
     codings = apply_codebook(corpus, codebook, level=args.level, speakers=args.speakers,
                              progress=args.progress, workers=args.workers)
