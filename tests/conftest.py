@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Compiled Hyperscan databases go to a fresh folder for the test session (subprocesses
+# inherit it), never to the user's ~/.cache.
+os.environ.setdefault("CMQUAL_HYPERSCAN_CACHE", tempfile.mkdtemp(prefix="cmqual-hs-cache-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"

@@ -480,3 +480,30 @@ def test_automaton_equals_regex_reference(engine, parts):
     assert [(h.start, h.end, h.code, h.pattern) for h in cm.find(text)] == [
         (s, e, cm.codes[c], cm._pat_text[p]) for s, e, c, p, _ in expected
     ]
+
+
+@pytest.mark.skipif("hyperscan" not in ENGINES, reason="hyperscan not installed")
+def test_compiled_databases_are_cached_and_a_bad_cache_is_ignored(tmp_path, monkeypatch):
+    from cmqual import _hyperscan
+
+    spec = {"a": ["mentor+", "line manager*", "time NEAR/3 release"], "b": [r"re:\d+ hours"]}
+    text = "Her line managers gave 2 hours; no release of time. The mentor's view."
+
+    def hits():
+        return [(h.start, h.end, h.code) for h in CompiledCodebook(book(spec), "hyperscan")
+                .find(text)]
+
+    monkeypatch.setenv(_hyperscan.CACHE_ENV, str(tmp_path / "cache"))
+    first = hits()
+    files = sorted((tmp_path / "cache").glob("*.hsdb"))
+    assert first and files
+    stamps = [f.stat().st_mtime_ns for f in files]
+    assert hits() == first  # loaded, not rewritten
+    assert [f.stat().st_mtime_ns for f in files] == stamps
+    for f in files:
+        f.write_bytes(b"not a database")
+    assert hits() == first  # unreadable entries are compiled again and replaced
+    assert all(f.read_bytes() != b"not a database" for f in files)
+    monkeypatch.setenv(_hyperscan.CACHE_ENV, "off")
+    assert _hyperscan.cache_dir() is None
+    assert hits() == first

@@ -29,9 +29,16 @@ starts, which is where Python tries the regex.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import platform
+import sys
+import tempfile
 import threading
 from bisect import bisect_right
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -576,16 +583,55 @@ class HyperscanEngine:
         return out, matches
 
 
+#: Folder of compiled Hyperscan databases (default ``$XDG_CACHE_HOME/cmqual/hyperscan``,
+#: i.e. ``~/.cache/cmqual/hyperscan``); set to ``off`` (or empty) to compile every time.
+CACHE_ENV = "CMQUAL_HYPERSCAN_CACHE"
+
+
+def cache_dir() -> Path | None:
+    """Where compiled databases are kept, or None when caching is off."""
+    value = os.environ.get(CACHE_ENV)
+    if value is not None:
+        return None if value.strip().lower() in ("", "off", "0", "no") else Path(value)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cmqual" / "hyperscan"
+
+
+def _cache_key(expressions: list[bytes], literal: bool) -> str:
+    """Content key of a database: its expressions, mode, Hyperscan build and machine."""
+    import hyperscan
+
+    h = hashlib.sha256()
+    version = getattr(hyperscan, "__version__", "?")
+    h.update(f"cmqual-hs-1|{version}|{platform.machine()}|{sys.platform}|{literal}|".encode())
+    for e in expressions:
+        h.update(len(e).to_bytes(4, "little"))
+        h.update(e)
+    return h.hexdigest()
+
+
 def _compile_all(jobs: list[tuple[list[bytes], bool]]) -> list[Any]:
     """Compile databases ``(expressions, literal mode)``, in parallel threads.
 
     Hyperscan releases the GIL while compiling, which takes most of the time it takes
-    to compile a codebook.
+    to compile a codebook (1-2 s for the built-in ones). A compiled database is kept in
+    :func:`cache_dir` under a key of its content, the Hyperscan version and the machine,
+    and loaded from there next time; a cache file that cannot be read or loaded (another
+    CPU, truncated) is ignored and replaced, and a cache that cannot be written is
+    skipped: the cache only ever saves time.
     """
     import hyperscan
 
+    folder = cache_dir()
+
     def build(job: tuple[list[bytes], bool]) -> Any:
         expressions, literal = job
+        path = folder / f"{_cache_key(expressions, literal)}.hsdb" if folder else None
+        if path is not None:
+            try:
+                return hyperscan.loadb(path.read_bytes(), mode=hyperscan.HS_MODE_BLOCK)
+            except Exception:  # missing, truncated or foreign: compile it
+                pass
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         db.compile(
             expressions=expressions,
@@ -594,6 +640,8 @@ def _compile_all(jobs: list[tuple[list[bytes], bool]]) -> list[Any]:
             flags=0,
             literal=literal,
         )
+        if path is not None:
+            _store(path, hyperscan.dumpb(db))
         return db
 
     if len(jobs) < 2:
@@ -602,6 +650,23 @@ def _compile_all(jobs: list[tuple[list[bytes], bool]]) -> list[Any]:
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         return list(pool.map(build, jobs))
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write a cache file atomically (temporary file, then rename); never fail."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".hsdb")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError:
+        pass  # read-only home, full disk: compile next time
 
 
 def literal_handlers(
