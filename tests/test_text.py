@@ -81,3 +81,14 @@ def test_cached_punkt_decisions_equal_plain_punkt(text):
     params.abbrev_types = set(ABBREVIATIONS)
     plain = PunktSentenceTokenizer(params)
     assert list(_tokenizer("builtin").span_tokenize(text)) == list(plain.span_tokenize(text))
+
+
+@settings(max_examples=400)
+@given(st.lists(st.sampled_from(
+    [*list("aZ09_ .,:;-'\"()!?\n\t"), "e.g", "U.K", "10:30", "1,000", "3.5", "don't",
+     "x-y", "a.b.c", "A.", "_x", "x_"]), max_size=40).map("".join))
+def test_ascii_word_rule_equals_the_general_one(text):
+    from cmqual.text import _WORD_ASCII_RE, _WORD_RE
+
+    assert [m.span() for m in _WORD_ASCII_RE.finditer(text)] == [
+        m.span() for m in _WORD_RE.finditer(text)]

@@ -47,6 +47,14 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 _WORD_RE = re.compile(
     r"[^\W_]+(?:(?:[-'’ʼ‐‑]|(?<=\d)[.:,](?=\d)|(?<=\b[^\W\d_])\.(?=[^\W\d_]\b))[^\W_]+)*"
 )
+# The same rule for ASCII-only text (``str.isascii`` costs nothing), where it runs about
+# twice as fast: possessive runs, ASCII classes. tests/test_text.py checks that both
+# expressions find the same words in ASCII text.
+_WORD_ASCII_RE = re.compile(
+    r"[A-Za-z0-9]++(?:(?:[-']|(?<=[0-9])[.:,](?=[0-9])|(?<=\b[A-Za-z])\.(?=[A-Za-z]\b))"
+    r"[A-Za-z0-9]++)*+",
+    re.ASCII,
+)
 # "No." is an abbreviation only before a number ("No. 3"); "I said no." ends a sentence.
 _NUMBER_ABBREV_END_RE = re.compile(r"(?:^|\W)(?:no|nos|p|nr|num)\.$", re.IGNORECASE)
 _NUMBER_START_RE = re.compile(r"[#\d]")
@@ -67,12 +75,12 @@ def count_words(text: str) -> int:
     >>> count_words("It's a hard-to-reach group, isn’t it?")
     6
     """
-    return len(_WORD_RE.findall(text))
+    return len((_WORD_ASCII_RE if text.isascii() else _WORD_RE).findall(text))
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` offsets of every word token in ``text``."""
-    return [m.span() for m in _WORD_RE.finditer(text)]
+    return [m.span() for m in (_WORD_ASCII_RE if text.isascii() else _WORD_RE).finditer(text)]
 
 
 @lru_cache(maxsize=1)
