@@ -50,3 +50,16 @@ def test_code_errors(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     assert main(["code", str(SAMPLE), "--out", str(tmp_path / "no" / "c.csv")]) == 2
     assert "create it first" in capsys.readouterr().err
+
+
+def test_code_takes_the_ingest_options(make_corpus, tmp_path):
+    root = make_corpus({"a.txt": "Mentor: The workload is huge and there is no release time.\n"
+                                 "Trainee: My mentor has no time, the funding went.\n"})
+    plain, custom = tmp_path / "plain.csv", tmp_path / "custom.csv"
+    assert main(["code", str(root), "--out", str(plain)]) == 0
+    assert main(["code", str(root), "--out", str(custom), "--interviewers", "Mentor",
+                 "--workers", "1"]) == 0
+    speakers = lambda path: set(pd.read_csv(path)["speaker"])  # noqa: E731
+    assert speakers(plain) == {"Mentor", "Trainee"}
+    assert speakers(custom) == {"Trainee"}  # Mentor is now an interviewer: not coded
+    assert main(["code", str(root), "--out", str(custom), "--workers", "0"]) == 2

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from cmqual.errors import ConfigError
-
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from cmqual.cli import _add_ingest_options
+
     p = sub.add_parser(
         "code",
         help="auto-code a corpus with one or more codebooks",
@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="progress bar (default: only on a terminal, for long runs)")
     p.add_argument("--rollup", help="also write one row per segment x code (nested codes "
                                     "counted at their ancestors) to this table")
+    _add_ingest_options(p)
     p.set_defaults(func=_code)
 
     p = sub.add_parser("explain", help="show every pattern that fired on one segment, "
@@ -34,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _codebook_options(p)
     p.add_argument("--doc", required=True, help="document id or file name")
     p.add_argument("--segment", required=True, help="segment id (from the segments table)")
+    _add_ingest_options(p)
     p.set_defaults(func=_explain)
 
 
@@ -55,19 +57,20 @@ def load_codebooks(ids: list[str] | None):
 
 
 def _code(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from cmqual.cli import _ingest_options
     from cmqual.coding import apply_codebook, rollup
-    from cmqual.corpus import IngestOptions, read_corpus
+    from cmqual.corpus import read_corpus
     from cmqual.io.tables import check_output_path, write_table
 
     check_output_path(args.out, (".csv", ".parquet", ".xlsx"))
     if args.rollup:
         check_output_path(args.rollup, (".csv", ".parquet", ".xlsx"))
-    if args.workers is not None and args.workers < 1:
-        raise ConfigError("--workers must be at least 1")
     codebook = load_codebooks(args.codebook)
     t0 = time.perf_counter()
     # build only the level being coded: sentence splitting is skipped unless it is needed
-    corpus = read_corpus(args.corpus, IngestOptions(levels=(args.level,), workers=args.workers))
+    corpus = read_corpus(args.corpus, replace(_ingest_options(args), levels=(args.level,)))
     t1 = time.perf_counter()
     codings = apply_codebook(corpus, codebook, level=args.level, speakers=args.speakers,
                              progress=args.progress, workers=args.workers)
@@ -89,10 +92,11 @@ def _code(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
+    from cmqual.cli import _ingest_options
     from cmqual.coding import explain_segment
     from cmqual.corpus import read_corpus
 
-    corpus = read_corpus(args.corpus)
+    corpus = read_corpus(args.corpus, _ingest_options(args))
     doc_id = corpus.document(args.doc).id if args.doc in corpus or any(
         d.path == args.doc for d in corpus) else args.doc
     explanation = explain_segment(corpus, load_codebooks(args.codebook), doc_id, args.segment,
