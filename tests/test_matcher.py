@@ -1,12 +1,13 @@
 """The single-pass matcher: a table of tricky cases, hit rules, explanations, engines.
 
-Every test runs with each installed automaton engine (Hyperscan and/or pyahocorasick);
-both must give identical hits. A property test compares the automaton with a plain
+Every test runs with each installed automaton engine (pyahocorasick, and Hyperscan with
+each of its two automata: plain literals and the shape text); all must give identical hits. A property test compares the automaton with a plain
 regular-expression reference of the same pattern semantics on random texts.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -20,6 +21,29 @@ from cmqual.matcher import CompiledCodebook, Hit, available_engines, compile_cod
 from cmqual.patterns import Regex, Term, fold, fragments, is_word_char, parse_pattern
 
 ENGINES = available_engines()
+# Hyperscan runs one of two automata, chosen by how often the codebook's literals occur:
+# plain literals (rare words) or the shape text (common words); test both on every case.
+VARIANTS = [
+    *(e for e in ENGINES if e != "hyperscan"),
+    *(("hyperscan-plain", "hyperscan-shape") if "hyperscan" in ENGINES else ()),
+]
+
+
+def compiled(codebook: Codebook, variant: str) -> CompiledCodebook:
+    """Compile ``codebook`` with an engine, forcing Hyperscan's automaton for a variant."""
+    if not variant.startswith("hyperscan-"):
+        return compile_codebook(codebook, engine=variant)
+    from cmqual import _automaton
+
+    saved = _automaton._SHAPE_DENSITY
+    _automaton._SHAPE_DENSITY = float("inf") if variant == "hyperscan-plain" else float("-inf")
+    try:
+        cm = CompiledCodebook(codebook, "hyperscan")  # not the cached compile
+    finally:
+        _automaton._SHAPE_DENSITY = saved
+    shape = type(cm._scanner._automaton).__name__ == "HyperscanEngine"
+    assert shape == (variant == "hyperscan-shape")
+    return cm
 
 
 def book(spec: dict, cid: str = "t") -> Codebook:
@@ -38,7 +62,7 @@ def book(spec: dict, cid: str = "t") -> Codebook:
 
 
 def found(spec: dict, text: str, engine: str, spans=None) -> list[tuple[str, str]]:
-    cm = compile_codebook(book(spec), engine=engine)
+    cm = compiled(book(spec), engine)
     return [(h.code.split("/", 1)[1], h.text) for h in cm.find(text, spans)]
 
 
@@ -227,7 +251,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", VARIANTS)
 @pytest.mark.parametrize(
     ("codes", "text", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
 )
@@ -235,9 +259,9 @@ def test_tricky_cases(codes, text, expected, engine):
     assert found(codes, text, engine) == expected
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", VARIANTS)
 def test_hits_are_exact_slices_of_the_original(engine):
-    cm = compile_codebook(book({"a": ["café", "assess*"]}), engine=engine)
+    cm = compiled(book({"a": ["café", "assess*"]}), engine)
     text = f"İ {NFD_CAFE} — Assessment’s İİ café İcafé"
     hits = cm.find(text)
     assert [h.text for h in hits] == [NFD_CAFE, "Assessment’s", "café"]
@@ -246,7 +270,7 @@ def test_hits_are_exact_slices_of_the_original(engine):
     assert isinstance(hits[0], Hit) and hits[0].pattern == "café" and hits[0].code == "t/a"
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", VARIANTS)
 def test_spans_limit_hits_and_near(engine):
     spec = {"a": ["line manager*", "manager*"], "b": ["workload NEAR/5 stress"]}
     text = "my line\nmanager has workload\nstress"
@@ -469,12 +493,17 @@ def reference_matches(cm: CompiledCodebook, low: str) -> list[tuple[int, int, in
     return out
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@functools.cache
+def property_codebook(variant: str) -> CompiledCodebook:
+    return compiled(book(PROPERTY_SPEC), variant)
+
+
+@pytest.mark.parametrize("engine", VARIANTS)
 @settings(max_examples=150, deadline=None)
 @given(parts=st.lists(st.tuples(st.sampled_from(TOKENS), st.sampled_from(GLUE)), max_size=14))
 def test_automaton_equals_regex_reference(engine, parts):
     text = "".join(a + b for a, b in parts)
-    cm = compile_codebook(book(PROPERTY_SPEC), engine=engine)
+    cm = property_codebook(engine)
     low = fold(text)
     expected = cm._resolve(low, reference_matches(cm, low), None, None)
     assert [(h.start, h.end, h.code, h.pattern) for h in cm.find(text)] == [
