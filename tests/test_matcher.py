@@ -1,8 +1,9 @@
 """The single-pass matcher: a table of tricky cases, hit rules, explanations, engines.
 
 Every test runs with each installed automaton engine (pyahocorasick, and Hyperscan with
-each of its two automata: plain literals and the shape text); all must give identical hits. A property test compares the automaton with a plain
-regular-expression reference of the same pattern semantics on random texts.
+each of its two automata: plain literals and the shape text); all must give identical
+hits. A property test compares the automaton with a plain regular-expression reference of
+the same pattern semantics on random texts.
 """
 
 from __future__ import annotations
