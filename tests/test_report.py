@@ -19,8 +19,8 @@ import pytest
 
 from cmqual.cli import main
 from cmqual.codebook import codebook_hash, read_codebook
-from cmqual.corpus import read_corpus
 from cmqual.errors import ConfigError
+from cmqual.ingest import read_corpus
 from cmqual.report import Report, build_report, corpus_summary_markdown, write_corpus_summary
 from cmqual.reporting import Bullets, Figure, Quote, Section, Table, Text
 from test_analysis import CODINGS, CORPUS_DIR, DATA, load_corpus, make_codings

@@ -15,8 +15,9 @@ from cmqual.codebook import (
     select,
 )
 from cmqual.coding import apply_codebook, explain_segment, rollup
-from cmqual.corpus import Corpus, Document, IngestOptions, Segment, read_corpus
+from cmqual.corpus import Corpus, Document, IngestOptions, Segment
 from cmqual.errors import CmqualError, CmqualWarning
+from cmqual.ingest import read_corpus
 from cmqual.io.base import TranscriptOptions
 from cmqual.io.qdpx import export_qdpx, import_qdpx
 from cmqual.project import Project, init_project, open_project

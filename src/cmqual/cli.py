@@ -67,7 +67,7 @@ def _add_ingest_options(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_ingest(args: argparse.Namespace) -> int:
-    from cmqual.corpus import read_corpus
+    from cmqual.ingest import read_corpus
     from cmqual.io.tables import check_output_path, write_table
 
     if args.out:

@@ -45,7 +45,8 @@ import pandas as pd
 import yaml
 
 from cmqual.codebook import Code, Codebook, Selection, codebook_hash, iter_codes, read_codebook
-from cmqual.corpus import Corpus, Document, read_corpus
+from cmqual.corpus import Corpus, Document
+from cmqual.ingest import read_corpus
 from cmqual.errors import CmqualError, CmqualWarning, ProjectError
 from cmqual.io.tables import atomic_path
 from cmqual.store import (

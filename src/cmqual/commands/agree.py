@@ -55,7 +55,7 @@ def load_codings(source: str, corpus: str | None) -> tuple[pd.DataFrame, pd.Data
         return project.codings(), project.corpus.segments
     if corpus is None:
         raise ConfigError("with a codings table, also give --corpus DIR (for the segments)")
-    from cmqual.corpus import read_corpus
+    from cmqual.ingest import read_corpus
     from cmqual.io.tables import read_table
 
     return read_table(path), read_corpus(corpus).segments

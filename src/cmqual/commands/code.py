@@ -61,7 +61,7 @@ def _code(args: argparse.Namespace) -> int:
 
     from cmqual.cli import _ingest_options
     from cmqual.coding import apply_codebook, rollup
-    from cmqual.corpus import read_corpus
+    from cmqual.ingest import read_corpus
     from cmqual.io.tables import check_output_path, write_table
 
     check_output_path(args.out, (".csv", ".parquet", ".xlsx"))
@@ -94,7 +94,7 @@ def _code(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     from cmqual.cli import _ingest_options
     from cmqual.coding import explain_segment
-    from cmqual.corpus import read_corpus
+    from cmqual.ingest import read_corpus
 
     corpus = read_corpus(args.corpus, _ingest_options(args))
     doc_id = corpus.document(args.doc).id if args.doc in corpus or any(

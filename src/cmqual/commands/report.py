@@ -89,7 +89,7 @@ def _auto_code(corpus, codebooks, unit: str | None):
 
 def run(args: argparse.Namespace) -> int:
     """Build the report from the parsed arguments and write it; returns the exit code."""
-    from cmqual.corpus import read_corpus
+    from cmqual.ingest import read_corpus
     from cmqual.io.tables import read_table
     from cmqual.report import build_report
 

@@ -11,8 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from cmqual._version import __version__
-from cmqual.corpus import Corpus, IngestOptions, read_corpus
+from cmqual.corpus import Corpus, IngestOptions
 from cmqual.errors import CmqualWarning, ConfigError, InputFileError
+from cmqual.ingest import read_corpus
 from cmqual.io.folder import METADATA_FILE, SPEAKERS_FILE, read_string_table
 from cmqual.io.tables import TABLE_EXTENSIONS, check_output_path, write_table, write_text
 from cmqual.pseudonymise.core import pseudonymise
