@@ -13,6 +13,7 @@ import re
 import unicodedata
 
 import pytest
+import regex  # installed with nltk; POSIX leftmost-longest matching
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -416,7 +417,8 @@ def test_patterns_table_shows_anchors():
 PROPERTY_SPEC = {
     "p": {"patterns": ["manager*", r"re:\bceo\b"], "codes": {"c": ["line|middle manager*"]}},
     "a": {"patterns": ["assess*", "exam+", "assessment"], "exclude_patterns": ["risk assess*"]},
-    "w": ["hard to reach", "don't know", "café", "in charge", "mentor+", "naïve"],
+    "w": ["hard to reach", "don't know", "café", "in charge", "mentor+", "naïve",
+          "mentee|mentee's|mentees"],
     "v": ["mentor* to reach", "exam+ in charge|know", "x x", "line|in caf*"],
 }
 TOKENS = [
@@ -452,6 +454,8 @@ TOKENS = [
     "mentoring",
     "naïve",
     "charge's",
+    "mentee's",
+    "mentees",
     "know’s",
     "reach'st",
     "İ",
@@ -486,7 +490,9 @@ def reference_matches(cm: CompiledCodebook, low: str) -> list[tuple[int, int, in
                             body += POSSESSIVE_RB
                         alts.append(body)
                 slots.append(("" if i == 0 else f["gap"]) + "(?:" + "|".join(alts) + ")")
-            rx = re.compile(f["lb"] + "".join(slots))
+            # POSIX (leftmost-longest) matching: the longest alternative wins, as in
+            # cmqual ("mentee|mentee's" on "mentee's" is the whole word), whatever their order
+            rx = regex.compile(f["lb"] + "".join(slots), regex.POSIX)
         for p in range(len(low)):
             m = rx.match(low, p)
             if m and m.end() > p:
