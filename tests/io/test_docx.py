@@ -279,3 +279,26 @@ def test_docx_round_trip(turns):
     doc = body("".join(xml))
     expected = [(s, [p.strip() for p in paras if p.strip()]) for s, paras in turns]
     assert turn_texts(doc) == [t for t in expected if t[1]]
+
+
+def test_teams_and_otter_layout_gives_timed_turns():
+    doc = body(para("Transcript") + para("November 26, 2026, 2:00PM") + para("")
+               + para("Jane Smith   0:03") + para("How is the mentoring going?")
+               + para("Tom Okafor   0:10") + para("There is no time for it.")
+               + para("It is all goodwill.") + para("Jane Smith   1:02:15") + para("OK."))
+    assert [(t.speaker, t.timestamp, t.timestamp_end) for t in doc.turns] == [
+        ("Jane Smith", 3.0, 10.0), ("Tom Okafor", 10.0, 3735.0), ("Jane Smith", 3735.0, None)]
+    assert turn_texts(doc) == [
+        ("Jane Smith", ["How is the mentoring going?"]),
+        ("Tom Okafor", ["There is no time for it.", "It is all goodwill."]),
+        ("Jane Smith", ["OK."])]
+    assert "Transcript" in doc.text and doc.format == "docx"  # kept, in no segment
+
+
+def test_timed_layout_needs_two_headers_and_no_transcript_table():
+    one = body(para("Jane Smith   0:03") + para("Hello there."))
+    assert [t.speaker for t in one.turns] == ["", ""]
+    mixed = body(para("Jane Smith   0:03") + para("Hi.") + para("Tom Okafor   0:10")
+                 + para("Yes.") + table(row("Speaker", "Text"), row("Ana", "Hello")))
+    assert "Ana" in [t.speaker for t in mixed.turns]
+    assert "Jane Smith" not in [t.speaker for t in mixed.turns]

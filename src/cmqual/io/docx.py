@@ -40,6 +40,16 @@ time column (their values become the turn's times); or, without such a header, w
 row has exactly two cells, every non-empty first cell looks like a speaker name (the rule
 of :mod:`cmqual.io.base`) and some name occurs twice or looks like a role.
 
+Teams and Otter.ai layouts
+--------------------------
+Microsoft Teams transcript downloads and Otter.ai Word exports put each turn under a
+header paragraph holding the speaker's name and a timestamp (``Jane Smith   0:03``, or
+``1:02:15``). A document without transcript tables in which at least two such headers are
+each followed by text is read with the Otter rules of :mod:`cmqual.io.plaintext`: every
+turn carries its timestamp in seconds (its end is the next turn's start), the header
+paragraphs belong to no segment, and so do the title and date lines before the first
+header. A ``speaker_pattern`` turns this off.
+
 Speakers in paragraphs
 ----------------------
 Paragraph lines are split into turns by :func:`~cmqual.io.base.parse_labelled_text` with
@@ -82,6 +92,7 @@ from cmqual.io.base import (
     parse_timestamp,
 )
 from cmqual.io.encoding import normalise_newlines
+from cmqual.io.plaintext import parse_otter
 from cmqual.io.tabular import find_columns
 
 __all__ = ["read_docx"]
@@ -453,6 +464,17 @@ def read_docx(data: bytes, name: str, options: TranscriptOptions) -> ParsedDocum
     if region:
         items.append(region)
     text = asm.text()
+    notes = []
+    boxes = sum(1 for _ in body.iter(_w("txbxContent")))
+    if boxes:
+        notes.append(f"{boxes} text boxes were not read (move their text into the body "
+                     "to include it)")
+    if options.speaker_pattern is None and all(
+            isinstance(line, _Line) for item in items for line in item):
+        timed = parse_otter(text)  # Microsoft Teams / Otter.ai layout: "Name   0:03" lines
+        if timed is not None:
+            return ParsedDocument(text, "docx", tuple(t for t in timed if t.paragraphs),
+                                  notes=tuple(notes))
 
     prose = [line for item in items for line in item if isinstance(line, _Line)]
     labels = _labels(text, prose, options)
@@ -468,11 +490,6 @@ def read_docx(data: bytes, name: str, options: TranscriptOptions) -> ParsedDocum
             turns.extend(t for t in found if t.paragraphs)  # a label with no words
         else:
             turns.extend(t for t in item if isinstance(t, RawTurn))
-    notes = []
-    boxes = sum(1 for _ in body.iter(_w("txbxContent")))
-    if boxes:
-        notes.append(f"{boxes} text boxes were not read (move their text into the body "
-                     "to include it)")
     return ParsedDocument(text, "docx", tuple(turns), notes=tuple(notes))
 
 
