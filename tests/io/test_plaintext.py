@@ -132,3 +132,31 @@ def test_labelled_turns_recovered_exactly(pairs, newline):
     got = [(t.speaker, parsed.text[t.paragraphs[0][0]:t.paragraphs[-1][1]])
            for t in parsed.turns]
     assert got == [(name, words.strip()) for name, words in pairs]
+
+
+@pytest.mark.parametrize("text", [
+    "Jane Smith (00:03):\nHow is it going?\n\nTom Okafor (01:02:15):\nNo time.\n",  # Rev
+    "[00:00:03] Jane Smith: How is it going?\n[01:02:15] Tom Okafor: No time.\n",  # Trint
+    "Jane Smith [00:00:03]: How is it going?\nTom Okafor [1:02:15]: No time.\n",
+    "Jane Smith: [00:00:03] How is it going?\nTom Okafor: (1:02:15) No time.\n",  # Descript
+    "00:03 Jane Smith: How is it going?\n1:02:15 Tom Okafor: No time.\n",
+])
+def test_timestamped_labels_of_transcription_services(text):
+    parsed = read_plaintext(text.encode(), "t.txt", OPTS)
+    assert turns(text) == [("Jane Smith", ["How is it going?"]), ("Tom Okafor", ["No time."])]
+    assert [(t.timestamp, t.timestamp_end) for t in parsed.turns] == [(3.0, 3735.0),
+                                                                       (3735.0, None)]
+
+
+def test_a_time_after_the_colon_is_words_unless_bracketed():
+    text = "Ana: 10:30 is fine.\nBen: (00:12) Sure.\nAna: OK.\n"
+    parsed = read_plaintext(text.encode(), "t.txt", OPTS)
+    assert turns(text) == [("Ana", ["10:30 is fine."]), ("Ben", ["Sure."]), ("Ana", ["OK."])]
+    assert [t.timestamp for t in parsed.turns] == [None, 12.0, None]
+
+
+def test_speaker_pattern_may_capture_a_timestamp():
+    options = TranscriptOptions(speaker_pattern=r"(?P<timestamp>\d+:\d\d) - (?P<speaker>\w+) ")
+    parsed = read_plaintext(b"0:03 - Ana hello\n0:09 - Ben hi\n", "t.txt", options)
+    assert [(t.speaker, t.timestamp, t.timestamp_end) for t in parsed.turns] == [
+        ("Ana", 3.0, 9.0), ("Ben", 9.0, None)]

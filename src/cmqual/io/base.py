@@ -9,7 +9,12 @@ outside every span. Sentences are added later by :mod:`cmqual.corpus`.
 Speaker labels in plain text
 ----------------------------
 A label must start a line (up to three spaces of indent allowed). Recognised forms:
-``Name: text``, ``**Name**: text`` / ``**Name:** text``, ``[Name] text``, ``Q:`` / ``A:``.
+``Name: text``, ``**Name**: text`` / ``**Name:** text``, ``[Name] text``, ``Q:`` / ``A:``;
+and ``Name:`` with the timestamp that transcription services (Rev, Trint, Descript...)
+put beside it: ``Name (01:02):``, ``Name [00:01:02]:``, ``[00:01:02] Name:``,
+``00:01:02 Name:``, ``Name: [00:01:02] words`` (a bare time after the colon is words:
+``Ana: 10:30 is fine``). The timestamp becomes the turn's time, outside its span; a timed
+turn ends where the next timed turn starts.
 A ``Name`` is one to five words, each capitalised, a number, an initial or a connecting word
 (``of``, ``the``, ``de``, ``van`` ...), at most 40 characters, and the colon must be followed
 by white space, so ``10:30`` or ``http://`` never count. To avoid taking ``Note: ...`` or a
@@ -40,6 +45,7 @@ own, one per paragraph, with an empty speaker.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cmqual.errors import ConfigError
@@ -92,6 +98,18 @@ _BOLD_RE = re.compile(
 _BRACKET_RE = re.compile(r"[ \t]{0,3}\[(?P<speaker>[^\]\n]{1,60})\](?=[ \t]+\S)")
 _COLON_RE = re.compile(
     r"[ \t]{0,3}(?P<speaker>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-&]+){0,4}?)[ \t]*:(?=[ \t]|$)"
+)
+_TS = r"(?:\d{1,2}:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
+# A Name: label with a timestamp before the name, after it or after the colon (Rev,
+# Trint, Descript and similar services): "[00:01:02] Name:", "Name (01:02):",
+# "Name [00:01:02]:", "Name: [00:01:02] words". A bare time after the colon is not taken
+# ("Ana: 10:30 is fine" is Ana saying a time).
+_TIMED_RE = re.compile(
+    rf"[ \t]{{0,3}}(?:(?:\[(?P<t1>{_TS})\]|\((?P<t2>{_TS})\)|(?P<t3>{_TS}))[ \t]+)?"
+    r"(?P<speaker>[^\W\d_][\w.'’\-]*(?:[ \t]+[\w.'’\-&]+){0,4}?)"
+    rf"(?:[ \t]*(?:\[(?P<t4>{_TS})\]|\((?P<t5>{_TS})\)))?"
+    r"[ \t]*:(?=[ \t]|$)"
+    rf"(?:[ \t]*(?:\[(?P<t6>{_TS})\]|\((?P<t7>{_TS})\))(?=[ \t]|$))?"
 )
 _TIMESTAMP_RE = re.compile(
     r"^\s*(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{1,2})(?:[.,](?P<f>\d{1,3}))?\s*$"
@@ -239,19 +257,38 @@ def _is_annotation(label: str) -> bool:
     return any(low.startswith(w) for w in _ANNOTATION_WORDS) or bool(re.search(r"\d:\d", low))
 
 
+#: A label: speaker, offset where the words start, and the timestamp (seconds) the label
+#: carries, if any.
+Label = tuple[str, int, float | None]
+
+
 def detect_labels(text: str, lines: list[tuple[int, int]],
-                  options: TranscriptOptions) -> dict[int, tuple[str, int]]:
-    """Find speaker labels: ``{line index: (speaker, offset where the words start)}``."""
-    found: dict[int, tuple[str, int]] = {}
+                  options: TranscriptOptions) -> dict[int, Label]:
+    """Find speaker labels: ``{line index: (speaker, offset where the words start, time)}``.
+
+    ``time`` is the label's timestamp in seconds (``Name (01:02):``, ``[00:01:02] Name:``;
+    a ``speaker_pattern`` with a ``timestamp`` group), else None.
+    """
+    found: dict[int, Label] = {}
     if options.speaker_pattern is not None:
         rx = re.compile(options.speaker_pattern)
+        timed = "timestamp" in rx.groupindex
         for i, (ls, le) in enumerate(lines):
             m = rx.match(text, ls, le)
             if m and m.group("speaker") and m.group("speaker").strip():
-                found[i] = (m.group("speaker").strip(), m.end())
+                ts = parse_timestamp(m.group("timestamp")) if timed else None
+                found[i] = (m.group("speaker").strip(), m.end(), ts)
         return found
-    candidates: dict[int, tuple[str, int, str]] = {}
+    candidates: dict[int, tuple[str, int, str, float | None]] = {}
     for i, (ls, le) in enumerate(lines):
+        m = _TIMED_RE.match(text, ls, le)
+        stamp = next((g for g in m.group("t1", "t2", "t3", "t4", "t5", "t6", "t7") if g),
+                     None) if m else None
+        if m and stamp and is_name(m.group("speaker")) and (
+                m.group("speaker").strip().lower().rstrip(".") not in NOT_SPEAKERS):
+            candidates[i] = (m.group("speaker").strip(), m.end(), "colon",
+                             parse_timestamp(stamp))
+            continue
         for kind, rx in (("bold", _BOLD_RE), ("bracket", _BRACKET_RE), ("colon", _COLON_RE)):
             m = rx.match(text, ls, le)
             if not m:
@@ -263,26 +300,26 @@ def detect_labels(text: str, lines: list[tuple[int, int]],
                 continue
             if kind == "bracket" and (_is_annotation(speaker) or not is_name(speaker)):
                 continue
-            candidates[i] = (speaker, m.end(), kind)
+            candidates[i] = (speaker, m.end(), kind, None)
             break
     if not candidates:
         return found
     counts: dict[tuple[str, str], int] = {}
-    for speaker, _, kind in candidates.values():
+    for speaker, _, kind, _ in candidates.values():
         counts[(speaker, kind)] = counts.get((speaker, kind), 0) + 1
     first_content = next((i for i, (ls, le) in enumerate(lines) if text[ls:le].strip()), -1)
-    for i, (speaker, end, kind) in candidates.items():
+    for i, (speaker, end, kind, ts) in candidates.items():
         n = counts[(speaker, kind)]
         if kind == "bracket":
             ok = n >= 2
         else:
             ok = n >= 2 or bool(_ROLE_RE.match(speaker)) or i == first_content
         if ok:
-            found[i] = (speaker, end)
+            found[i] = (speaker, end, ts)
     if found:  # a labelled transcript: speakers who talk once count too
-        for i, (speaker, end, kind) in candidates.items():
+        for i, (speaker, end, kind, ts) in candidates.items():
             if i not in found and kind == "colon" and len(speaker.split()) <= 3:
-                found[i] = (speaker, end)
+                found[i] = (speaker, end, ts)
     return found
 
 
@@ -305,13 +342,15 @@ def _hard_wrapped(text: str, lines: list[tuple[int, int]], labels: dict) -> bool
 
 def parse_labelled_text(text: str, options: TranscriptOptions, *,
                         lines: list[tuple[int, int]] | None = None,
-                        labels: dict[int, tuple[str, int]] | None = None,
+                        labels: Mapping[int, tuple] | None = None,
                         paragraphs: str | None = None,
                         skip: frozenset[int] = frozenset()) -> list[RawTurn]:
     """Group lines into speaker turns and paragraphs (see the module docstring).
 
-    ``labels`` may be given by readers that know the speakers (bold runs in Word);
-    lines in ``skip`` belong to no segment (headers, footers).
+    ``labels`` may be given by readers that know the speakers (bold runs in Word):
+    ``{line: (speaker, offset where the words start[, timestamp])}``; lines in ``skip``
+    belong to no segment (headers, footers). When labels carry timestamps, a turn's end
+    time is the next timed turn's start.
     """
     if lines is None:
         lines = split_lines(text)
@@ -321,7 +360,7 @@ def parse_labelled_text(text: str, options: TranscriptOptions, *,
     if mode == "auto":
         mode = "blank" if _hard_wrapped(text, lines, labels) else "line"
 
-    turns: list[tuple[str, list[tuple[int, int]]]] = []
+    turns: list[tuple[str, list[tuple[int, int]], float | None]] = []
     para: list[int] | None = None  # [start, end] of the open paragraph
 
     def close() -> None:
@@ -330,7 +369,7 @@ def parse_labelled_text(text: str, options: TranscriptOptions, *,
             s, e = trim(text, para[0], para[1])
             if e > s:
                 if not turns:
-                    turns.append(("", []))
+                    turns.append(("", [], None))
                 turns[-1][1].append((s, e))
             para = None
 
@@ -340,8 +379,8 @@ def parse_labelled_text(text: str, options: TranscriptOptions, *,
             continue
         if i in labels:
             close()
-            speaker, content = labels[i]
-            turns.append((speaker, []))
+            speaker, content = labels[i][0], labels[i][1]
+            turns.append((speaker, [], labels[i][2] if len(labels[i]) > 2 else None))
             if text[content:le].strip():
                 para = [content, le]
             continue
@@ -349,7 +388,7 @@ def parse_labelled_text(text: str, options: TranscriptOptions, *,
             close()
             continue
         if not turns:
-            turns.append(("", []))
+            turns.append(("", [], None))
         if mode == "line" or para is None:
             close()
             para = [ls, le]
@@ -358,9 +397,12 @@ def parse_labelled_text(text: str, options: TranscriptOptions, *,
     close()
 
     out: list[RawTurn] = []
-    for speaker, paras in turns:
+    starts = [ts for speaker, _, ts in turns if speaker and ts is not None]
+    following = iter(starts[1:])
+    for speaker, paras, ts in turns:
         if speaker:
-            out.append(RawTurn(speaker, tuple(paras)))
+            end = next(following, None) if ts is not None else None
+            out.append(RawTurn(speaker, tuple(paras), ts, end))
         else:  # no speaker: each paragraph is a turn of its own
             out.extend(RawTurn("", (p,)) for p in paras)
     return out

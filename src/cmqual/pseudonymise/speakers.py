@@ -120,7 +120,7 @@ def _label_spans(text: str, turns: Sequence[_Turn], fmt: str,
     if fmt in ("txt", "md"):  # labels of turns without words are in no segment
         lines = split_lines(text)
         have = {s for s, _, _ in out}
-        for i, (speaker, content) in detect_labels(text, lines, options.transcript).items():
+        for i, (speaker, content, _) in detect_labels(text, lines, options.transcript).items():
             pos = text.rfind(speaker, lines[i][0], content)
             if pos >= 0 and pos not in have:
                 out.append((pos, pos + len(speaker), speaker))
