@@ -233,6 +233,33 @@ def test_memos_on_project_code_document_and_coding(project):
         project.memo("x", coder="ana", code="mini/nope")
 
 
+# -- rejected suggestions --------------------------------------------------------------------
+def test_reject_takes_the_quote_from_the_text_and_accepts_a_document_path(project):
+    assert project.reject("p01.txt", [(*P01_MONEY, "mini/resourcing")], coder="ana") == 1
+    table = project.rejections()
+    assert table[["coder", "doc_id", "start", "end", "code", "text"]].values.tolist() == [
+        ["ana", "p01", *P01_MONEY, "mini/resourcing", "There is no money for it."]]
+    assert table["doc_sha256"].tolist() == [project.corpus.document("p01").sha256]
+    assert project.reject("p01", [], coder="ana") == 0
+    assert project.memos().empty and project.coders() == ["ana"]
+
+
+def test_reject_lists_every_problem_and_writes_nothing(project):
+    with pytest.raises(ProjectError) as info:
+        project.reject("p01", [(5, 3, "mini/power"), (10, 5000, "mini/powr"), "bad"],
+                       coder="")
+    text = str(info.value)
+    assert text.startswith("cannot record the rejection of suggestions in 'p01'")
+    for fragment in ("coder must be a non-empty name", "hit 0: start 5 must be before end 3",
+                     "hit 1: end 5000 is past the end of p01",
+                     "hit 1: code 'mini/powr' is not in the project's codebooks",
+                     "hit 2: must be (start, end, code), not 'bad'"):
+        assert fragment in text
+    with pytest.raises(ProjectError, match="no document 'p9'"):
+        project.reject("p9", [(0, 5, "mini/power")], coder="ana")
+    assert project.store.rejections_frame().empty and project.actions().empty
+
+
 # -- reorganising codes ----------------------------------------------------------------------
 def test_recode_moves_own_codings_unless_all_coders(project):
     a = project.code("p01", *P01_POWER, "mini/power", "ana")

@@ -1,8 +1,10 @@
 """The project store's guarantees: durability under SIGKILL, concurrent writers, schema
-versions, undo that never touches another coder's work."""
+versions and migrations, undo that never touches another coder's work, rejected
+suggestions."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import shutil
@@ -179,6 +181,90 @@ def test_store_from_newer_cmqual_is_refused_with_upgrade_hint(project):
     assert f"version {SCHEMA_VERSION + 1}" in str(info.value)
 
 
+def _schema(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
+    """Every table's columns (with their types and constraints) and every index's columns."""
+    names = conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+                         "ORDER BY name").fetchall()
+    return {n: conn.execute(f"PRAGMA {'table' if k == 'table' else 'index'}_info({n})")
+            .fetchall() for k, n in names}
+
+
+def test_a_new_store_is_created_at_the_current_version(project):
+    assert project.store.schema_version == SCHEMA_VERSION == 2
+    assert project.actions().empty  # nothing to migrate, nothing logged
+    sql = dict(project.store._conn.execute("SELECT name, sql FROM sqlite_master").fetchall())
+    assert "'rejections'" in sql["changes"]
+    assert "UNIQUE (coder, doc_id, doc_sha256, start_offset, end_offset, code)" in sql[
+        "rejections"]
+
+
+def test_a_schema_1_store_moves_its_rejection_memos_to_the_rejections_table(tmp_path):
+    folder = make_project_folder(tmp_path)
+    with sqlite3.connect(folder / "store.sqlite") as conn:
+        fresh = _schema(conn)
+    conn.close()
+    for path in folder.glob("store.sqlite*"):
+        path.unlink()
+    # A store as cmqual wrote it before the rejections table (see the fixture's header).
+    with sqlite3.connect(folder / "store.sqlite") as conn:
+        conn.executescript((DATA / "store_v1.sql").read_text(encoding="utf-8"))
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        changes_v1 = conn.execute("SELECT * FROM changes ORDER BY id").fetchall()
+    conn.close()
+    with open_project(folder) as project:
+        store, conn = project.store, project.store._conn
+        assert store.schema_version == SCHEMA_VERSION and store.integrity_check() == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert _schema(conn) == fresh  # the same tables, columns and indexes as a new store
+        assert conn.execute("SELECT * FROM changes ORDER BY id").fetchall() == changes_v1
+        # The pseudo-coders' memos are gone; the rows belong to the real coders.
+        assert project.memos()[["coder", "text"]].values.tolist() == [
+            ["alice", "Check the date."]]
+        p02 = project.corpus.document("p02").sha256
+        moved = store.rejections_frame()
+        assert moved[["coder", "doc_id", "start", "end", "code", "text"]].values.tolist() == [
+            ["alice", "p01", 107, 119, "mini/power", "line manager"],
+            ["alice", "p01", 138, 148, "mini/power/assessment", "assessment"],
+            ["bob", "p02", 60, 66, "mini/power/assessment", "graded"],
+            ["bob", "p02", 60, 66, "mini/power/assessment", "graded"],
+        ]
+        assert moved["doc_sha256"].tolist()[3] == p02 != moved["doc_sha256"].tolist()[2]
+        assert project.rejections("bob")["doc_sha256"].tolist() == [p02]  # the other is stale
+        assert len(project.rejections("alice")) == 2
+        assert project.coders() == ["alice", "bob"]
+        # Actions that wrote the pseudo-coders' memos can no longer bring them back.
+        actions = project.actions()
+        pseudo = actions["coder"].str.endswith(" (rejected suggestions)")
+        assert pseudo.sum() == 4 and not actions.loc[pseudo, "undoable"].any()
+        assert actions["kind"].iloc[-1] == "migrate" and not actions["undoable"].iloc[-1]
+        assert project.undo("alice (rejected suggestions)") is None
+        # Undo works afterwards, for new rejections and for the coder's older actions.
+        assert project.reject("p01", [(60, 85, "mini/power")], coder="alice") == 1
+        assert project.undo("alice").action.kind == "reject"
+        assert len(project.rejections("alice")) == 2
+        assert project.undo("alice").action.kind == "memo" and project.memos().empty
+        assert project.undo("alice").action.kind == "code" and project.codings().empty
+        assert store.integrity_check() == "ok"
+    with open_project(folder) as project:  # migrated once only
+        assert (project.actions()["kind"] == "migrate").sum() == 1
+
+
+def test_a_failed_migration_leaves_the_schema_1_store_as_it_was(tmp_path):
+    path = tmp_path / "store.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.executescript((DATA / "store_v1.sql").read_text(encoding="utf-8"))
+        conn.execute("CREATE TABLE rejections (x)")  # in the way of the migration
+    conn.close()
+    with pytest.raises(ProjectError, match="rejections already exists"):
+        Store(path)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM memos").fetchone()[0] == 3
+        assert "'rejections'" not in conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'changes'").fetchone()[0]
+    conn.close()
+
+
 def test_project_yaml_from_newer_cmqual_is_refused(project):
     config = project.root / "project.yaml"
     config.write_text(config.read_text().replace("cmqual_project: 1", "cmqual_project: 7"))
@@ -238,6 +324,43 @@ def test_undo_leaves_rows_another_coder_changed_since(project):
     assert project.codings()["memo"].tolist() == ["lead's note"]
     assert project.undo("lead").action.kind == "memo"
     assert project.codings()["memo"].tolist() == [""]
+
+
+def test_rejections_are_stored_once_logged_and_undone_per_coder(project):
+    hits = [(107, 119, "mini/power"), (138, 148, "mini/power/assessment")]
+    assert project.reject("p01", hits, coder="ana") == 2
+    assert project.reject("p01", hits[:1], coder="ana") == 0  # already rejected
+    assert project.reject("p01", hits[:1], coder="ben") == 1
+    table = project.rejections("ana")
+    assert table[["start", "end", "code", "text"]].values.tolist() == [
+        [107, 119, "mini/power", "line manager"],
+        [138, 148, "mini/power/assessment", "assessment"]]
+    actions = project.actions("ana")
+    assert actions["kind"].tolist() == ["reject"]  # the repeat wrote nothing
+    assert json.loads(actions["detail"].iloc[0]) == {
+        "doc_ids": ["p01"], "rejections": table["rejection_id"].tolist()}
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):  # the table enforces it too
+        project.store._conn.execute(
+            "INSERT INTO rejections (coder, doc_id, doc_sha256, start_offset, end_offset, "
+            "code, text, created) SELECT coder, doc_id, doc_sha256, start_offset, end_offset, "
+            "code, text, created FROM rejections WHERE coder = 'ana'")
+    result = project.undo("ana")
+    assert (result.action.kind, result.restored, result.skipped) == ("reject", 2, ())
+    assert project.rejections("ana").empty and len(project.rejections("ben")) == 1
+    assert project.memos().empty
+
+
+def test_a_rejection_of_an_older_text_no_longer_applies(project):
+    project.reject("p01", [(107, 119, "mini/power")], coder="ana")
+    path = project.corpus_path / "p01.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "Asha: One more line.\n",
+                    encoding="utf-8")
+    project.reload()
+    assert project.rejections("ana").empty
+    assert len(project.store.rejections_frame(coders=["ana"])) == 1  # kept, but stale
+    assert project.reject("p01", [(107, 119, "mini/power")], coder="ana") == 1  # new text
+    assert project.rejections("ana")["doc_sha256"].tolist() == [
+        project.corpus.document("p01").sha256]
 
 
 def test_same_span_twice_is_one_coding(project):

@@ -285,10 +285,19 @@ def test_rejections_are_remembered_per_coder(session, project):
     assert again.suggestions == []
     other = CodingSession(project, coder="bob")
     assert [s.code for s in other.suggestions] == ["demo/resourcing"]
-    memos = project.memos(coder="alice (rejected suggestions)")
-    assert memos["target"].tolist() == ["p01"] and "goodwill" in memos["text"].iloc[0]
+    table = project.rejections("alice")
+    assert table["doc_id"].tolist() == ["p01", "p01"] and "goodwill" in table["text"].tolist()
+    assert project.memos().empty  # rejections are not memos
     with pytest.raises(ConfigError, match="has 0 pending"):
         session.reject(0)
+
+
+def test_undo_after_reject_brings_the_suggestion_back(session, project):
+    session.reject(0)
+    assert session.suggestions == []
+    assert session.undo().action.kind == "reject"
+    assert [s.code for s in session.suggestions] == ["demo/resourcing"]
+    assert session.n_rejected == 0 and project.rejections().empty
 
 
 def test_a_rejection_lapses_when_its_document_changes(session, project, folder):
@@ -468,6 +477,10 @@ def test_keyboard_shortcuts(view, session, project):
     view.press("p")
     view.press("9")  # no ninth code: nothing happens
     assert session.index == 0 and view.message.value == ""
+    view.press("r")
+    assert session.suggestions == [] and "rejected" in view.suggestions_box.children[-1].value
+    view.press("u")  # the rejection is undone: the suggestion is back
+    assert [s.code for s in session.suggestions] == ["demo/resourcing"]
 
 
 def test_every_documented_shortcut_is_sent_by_the_browser(view):

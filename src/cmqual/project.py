@@ -4,7 +4,8 @@ A project folder holds two files::
 
     projects/inquiry/
       project.yaml    which corpus and codebooks (written atomically; edit by hand if needed)
-      store.sqlite    codings, memos, positions and the audit trail (see cmqual.store)
+      store.sqlite    codings, memos, rejected suggestions, positions and the audit
+                      trail (see cmqual.store)
 
 ``project.yaml`` names the corpus folder (relative to the project folder, or absolute) and
 the codebooks (built-in ids such as ``scoping-study``, or paths), e.g.::
@@ -46,13 +47,14 @@ import yaml
 
 from cmqual.codebook import Code, Codebook, Selection, codebook_hash, iter_codes, read_codebook
 from cmqual.corpus import Corpus, Document
-from cmqual.ingest import read_corpus
 from cmqual.errors import CmqualError, CmqualWarning, ProjectError
+from cmqual.ingest import read_corpus
 from cmqual.io.tables import atomic_path
 from cmqual.store import (
     AUTO_ORIGINS,
     MEMO_COLUMNS,
     ORIGINS,
+    REJECTION_COLUMNS,
     Position,
     Store,
     UndoResult,
@@ -852,7 +854,8 @@ class Project:
                    if d not in self.corpus or self.corpus.document(d).sha256 != sha)
 
     def coders(self) -> list[str]:
-        """Everyone who has coded, written a memo or saved a position, sorted."""
+        """Everyone who has coded, written a memo, rejected a suggestion or saved a
+        position, sorted."""
         return self.store.coders()
 
     def documents(self) -> pd.DataFrame:
@@ -916,10 +919,100 @@ class Project:
         frame = self.store.memos_frame(coders=_as_list(coder), target_kinds=_as_list(kind))
         return frame.astype(MEMO_COLUMNS)
 
+    # -- rejected suggestions -------------------------------------------------------------
+    def reject(self, doc: str, hits: Iterable[tuple[int, int, str]], *, coder: str) -> int:
+        """Record that ``coder`` rejects suggestion hits in a document, so they are not
+        suggested to them again.
+
+        Parameters
+        ----------
+        doc : str
+            Document id (or its corpus-relative path).
+        hits : iterable of (int, int, str)
+            The rejected hits as ``(start, end, code)``: 0-based, end-exclusive code-point
+            offsets into the document's text and the code suggested there. The quote is
+            taken from the text, with the text's SHA-256.
+        coder : str
+            Who rejects them.
+
+        Returns
+        -------
+        int
+            Rejections added, all in one transaction that ``undo(coder)`` takes back. A hit
+            the coder has already rejected in this version of the text is not added again.
+
+        Raises
+        ------
+        ProjectError
+            Listing every problem: unknown document or code, offsets outside the text or
+            not ``start < end``, a hit that is not ``(start, end, code)``, empty coder.
+
+        Examples
+        --------
+        >>> project.reject("p01", [(72, 77, "scoping-study/resourcing")],
+        ...                coder="ana")                               # doctest: +SKIP
+        1
+        >>> project.undo("ana").action.kind                          # doctest: +SKIP
+        'reject'
+        """
+        problems: list[str] = []
+        self._check_coder(coder, problems)
+        document = self._document(doc, problems)
+        rows = []
+        for i, hit in enumerate(hits):
+            if isinstance(hit, str) or not isinstance(hit, Sequence) or len(hit) != 3:
+                problems.append(f"hit {i}: must be (start, end, code), not {hit!r}")
+                continue
+            start, end, code = hit
+            hit_problems: list[str] = []
+            s, e = self._check_offsets(document, start, end, hit_problems)
+            self._check_code(code, hit_problems)
+            problems += [f"hit {i}: {p}" for p in hit_problems]
+            if document is not None and not hit_problems:
+                rows.append({"doc_id": document.id, "doc_sha256": document.sha256,
+                             "start_offset": s, "end_offset": e, "code": code,
+                             "text": document.text[s:e]})
+        if problems:
+            raise ProjectError(f"cannot record the rejection of suggestions in {doc!r}",
+                               problems)
+        return self.store.add_rejections(rows, coder=coder) if rows else 0
+
+    def rejections(self, coder: str | Collection[str] | None = None) -> pd.DataFrame:
+        """The suggestion hits coders have rejected that still apply.
+
+        A rejection applies to the text it was made on: once a document's text changes (or
+        the document leaves the corpus), its earlier rejections are left out, so the hits
+        are suggested again. The store keeps them
+        (:meth:`cmqual.store.Store.rejections_frame`).
+
+        Parameters
+        ----------
+        coder : str or collection of str, optional
+            Keep only these coders' rejections.
+
+        Returns
+        -------
+        DataFrame
+            Columns :data:`cmqual.store.REJECTION_COLUMNS`: rejection_id, coder, doc_id,
+            doc_sha256, start, end, code, text (the quote), created (UTC ISO 8601); sorted
+            by document, position, code and coder.
+
+        Examples
+        --------
+        >>> project.rejections("ana")[["doc_id", "start", "end", "code"]]  # doctest: +SKIP
+        """
+        raw = self.store.rejections_frame(coders=_as_list(coder))
+        current = {d.id: d.sha256 for d in self.corpus}
+        applies = np.asarray([current.get(d) == sha for d, sha in
+                              zip(raw["doc_id"], raw["doc_sha256"], strict=True)], dtype=bool)
+        table = raw[applies].sort_values(["doc_id", "start", "end", "code", "coder"],
+                                         kind="mergesort")
+        return table.reset_index(drop=True).astype(REJECTION_COLUMNS)
+
     # -- undo and the audit trail ---------------------------------------------------------
     def undo(self, coder: str) -> UndoResult | None:
-        """Undo ``coder``'s most recent action (code, uncode, memo, recode, merge, rename,
-        import); other coders' actions are never touched.
+        """Undo ``coder``'s most recent action (code, uncode, memo, reject, recode, merge,
+        rename, import); other coders' actions are never touched.
 
         Returns ``None`` when the coder has nothing left to undo. Rows someone changed
         after the action are left as they are, with a :class:`CmqualWarning`.

@@ -2,9 +2,9 @@
 
 A store is one SQLite file (``store.sqlite`` in a project folder, see
 :mod:`cmqual.project`) that needs no server. It holds human and automatic codings, memos,
-each coder's position and an action log from which every coder can undo their own recent
-actions. :class:`Store` knows nothing about corpora or codebooks: the project validates a
-coding before it reaches the store, the store keeps it safe.
+each coder's rejected suggestions and position, and an action log from which every coder
+can undo their own recent actions. :class:`Store` knows nothing about corpora or codebooks:
+the project validates a coding before it reaches the store, the store keeps it safe.
 
 Durability and concurrency
 --------------------------
@@ -42,14 +42,36 @@ Schema (version :data:`SCHEMA_VERSION`, kept in ``PRAGMA user_version``)
     id, coder, target_kind (``project``, ``code`` or ``document``), target ("" for the
     project, a code reference or a doc_id), text, created, modified; one memo per coder and
     target.
+``rejections``
+    the suggestion hits a coder rejected in the coding widget: id, coder, doc_id,
+    doc_sha256 (SHA-256 of the document text the offsets refer to), start_offset,
+    end_offset, code, text (the quote), created (UTC ISO 8601); one row per coder,
+    document version, span and code. A rejection of an older text no longer applies
+    (see :meth:`cmqual.project.Project.rejections`).
 ``positions``
     coder, doc_id, segment_id, start_offset, modified: where a coder's session resumes.
 ``actions``
     the audit trail: id, coder, kind, detail (JSON), created, undoable, undone_by.
 ``changes``
-    row images (JSON ``before`` and ``after``) of every row an undoable action touched.
+    row images (JSON ``before`` and ``after``) of every row of ``codings``, ``memos`` and
+    ``rejections`` an undoable action touched.
 ``meta``
     key/value facts about the store (the cmqual version that created it).
+
+Migrations
+----------
+A new store is created at :data:`SCHEMA_VERSION`; an older one is migrated when it is
+opened, one version at a time, in one transaction under the write lock (a failed migration
+leaves the file as it was).
+
+1 → 2
+    Adds ``rejections``. Before it, cmqual kept a coder's rejections as the document memos
+    of a pseudo-coder ``"<coder> (rejected suggestions)"`` (one JSON object per line with
+    start, end, code, text and sha256); they move to ``rejections`` as rows of the real
+    coder (``created`` is the memo's last modification) and the memos are deleted. Actions
+    that changed those memos can no longer be undone (an undo would bring the pseudo-coder
+    back), and the migration is logged as an action of ``cmqual`` (kind ``migrate``).
+    ``changes`` is rebuilt, ids kept, so its ``tbl`` check allows ``rejections``.
 
 Undo
 ----
@@ -80,6 +102,7 @@ from cmqual.errors import ProjectError
 __all__ = [
     "AUTO_ORIGINS",
     "ORIGINS",
+    "REJECTION_COLUMNS",
     "SCHEMA_VERSION",
     "STORE_COLUMNS",
     "Action",
@@ -90,7 +113,7 @@ __all__ = [
 ]
 
 #: Version of the store schema this cmqual reads and writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Where a coding came from. ``suggestion-accepted`` is a machine suggestion a human kept.
 ORIGINS: tuple[str, ...] = ("human", "auto", "suggestion", "suggestion-accepted")
@@ -124,6 +147,18 @@ MEMO_COLUMNS: dict[str, str] = {
     "created": "string",
     "modified": "string",
 }
+#: Columns of :meth:`Store.rejections_frame`, with their dtypes.
+REJECTION_COLUMNS: dict[str, str] = {
+    "rejection_id": "int64",
+    "coder": "string",
+    "doc_id": "string",
+    "doc_sha256": "string",
+    "start": "int64",
+    "end": "int64",
+    "code": "string",
+    "text": "string",
+    "created": "string",
+}
 ACTION_COLUMNS: dict[str, str] = {
     "action_id": "int64",
     "coder": "string",
@@ -135,8 +170,41 @@ ACTION_COLUMNS: dict[str, str] = {
 }
 MEMO_KINDS: tuple[str, ...] = ("project", "code", "document")
 
+#: Tables whose rows actions change and undo restores.
+_TABLES = ("codings", "memos", "rejections")
 _ORIGIN_SQL = ", ".join(f"'{o}'" for o in ORIGINS)
 _HUMAN_SQL = ", ".join(f"'{o}'" for o in ORIGINS if o not in AUTO_ORIGINS)
+_TABLES_SQL = ", ".join(f"'{t}'" for t in _TABLES)
+
+_REJECTIONS_SCHEMA = """
+CREATE TABLE rejections (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    coder TEXT NOT NULL CHECK (coder <> ''),
+    doc_id TEXT NOT NULL CHECK (doc_id <> ''),
+    doc_sha256 TEXT NOT NULL,
+    start_offset INTEGER NOT NULL CHECK (start_offset >= 0),
+    end_offset INTEGER NOT NULL CHECK (end_offset > start_offset),
+    code TEXT NOT NULL CHECK (code <> ''),
+    text TEXT NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (coder, doc_id, doc_sha256, start_offset, end_offset, code)
+);
+"""
+
+
+def _changes_schema(name: str) -> str:
+    """The ``changes`` table, created as ``name`` (the 1 → 2 migration rebuilds it)."""
+    return f"""
+CREATE TABLE {name} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    action_id INTEGER NOT NULL REFERENCES actions (id) ON DELETE CASCADE,
+    tbl TEXT NOT NULL CHECK (tbl IN ({_TABLES_SQL})),
+    row_id INTEGER NOT NULL,
+    before TEXT,
+    after TEXT
+);
+"""
+
 
 _SCHEMA = f"""
 CREATE TABLE meta (
@@ -194,20 +262,17 @@ CREATE TABLE actions (
     undone_by INTEGER REFERENCES actions (id)
 );
 CREATE INDEX actions_coder ON actions (coder, id);
-CREATE TABLE changes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    action_id INTEGER NOT NULL REFERENCES actions (id) ON DELETE CASCADE,
-    tbl TEXT NOT NULL CHECK (tbl IN ('codings', 'memos')),
-    row_id INTEGER NOT NULL,
-    before TEXT,
-    after TEXT
-);
+""" + _REJECTIONS_SCHEMA + _changes_schema("changes") + """
 CREATE INDEX changes_action ON changes (action_id);
 """
 
 _CODING_FIELDS = ("doc_id", "doc_sha256", "start_offset", "end_offset", "text", "code",
                   "coder", "origin", "memo", "level", "pattern", "codebook_hash")
-_TABLES = ("codings", "memos")
+#: What makes a rejection unique, with its coder (the table's UNIQUE constraint).
+_REJECTION_KEY = ("doc_id", "doc_sha256", "start_offset", "end_offset", "code")
+_REJECTION_FIELDS = (*_REJECTION_KEY, "text")
+#: How schema 1 named the pseudo-coder holding a coder's rejections (see Migrations).
+_V1_REJECTIONS_SUFFIX = " (rejected suggestions)"
 
 
 def utc_now() -> str:
@@ -450,17 +515,22 @@ class Store:
                         f"{self.path}: is an SQLite file but not a cmqual project store "
                         f"(it has tables {', '.join(sorted(t[0] for t in tables))})"
                     )
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                _run_script(conn, _SCHEMA)
                 conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
                                  [("created_by", f"cmqual {__version__}"),
                                   ("created", utc_now())])
-            # Future migrations go here: ``if version < 2: ...``, one step at a time.
+            # A new store is created at SCHEMA_VERSION; an old one migrates one step at a
+            # time. Future migrations go here: ``if 0 < version < 3: ...``.
+            if 0 < version < 2:
+                _migrate_1_to_2(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise ProjectError(
+                    f"{self.path}: cannot bring the project store to schema version "
+                    f"{SCHEMA_VERSION} ({exc}); the file was left as it was") from exc
             raise
 
     # -- plumbing -------------------------------------------------------------------------
@@ -782,10 +852,11 @@ class Store:
             "ORDER BY origin, coder")]
 
     def coders(self) -> list[str]:
-        """Everyone who has coded, written a memo or has a position, sorted."""
+        """Everyone who has coded, written a memo, rejected a suggestion or has a position,
+        sorted."""
         return [str(r[0]) for r in self._query(
             "SELECT coder FROM codings UNION SELECT coder FROM memos "
-            "UNION SELECT coder FROM positions ORDER BY 1")]
+            "UNION SELECT coder FROM rejections UNION SELECT coder FROM positions ORDER BY 1")]
 
     # -- memos ----------------------------------------------------------------------------
     def set_memo(self, target_kind: str, target: str, coder: str, text: str) -> None:
@@ -821,6 +892,50 @@ class Store:
             params += extra
         rows = self._query(sql + " ORDER BY target_kind, target, coder", params)
         return pd.DataFrame.from_records(rows, columns=list(MEMO_COLUMNS)).astype(MEMO_COLUMNS)
+
+    # -- rejected suggestions -------------------------------------------------------------
+    def add_rejections(self, rejections: Iterable[Mapping[str, object]], *,
+                       coder: str) -> int:
+        """Record ``coder``'s rejection of suggestion hits in one undoable transaction.
+
+        Each rejection is a mapping with doc_id, doc_sha256, start_offset, end_offset, code
+        and text (the keys of the ``rejections`` table except id, coder and created). A hit
+        the coder has already rejected in the same document version is not stored twice.
+        Logged as an action of ``coder`` (kind ``reject``) when anything was added; return
+        the number added.
+        """
+        now = utc_now()
+        added: list[int] = []
+        docs: set[str] = set()
+        with self._write(coder, "reject") as tx:
+            for rejection in rejections:
+                values = {k: rejection[k] for k in _REJECTION_FIELDS}
+                if self._conn.execute(
+                        "SELECT 1 FROM rejections WHERE coder = ? AND "
+                        + " AND ".join(f"{k} = ?" for k in _REJECTION_KEY),
+                        [coder, *(values[k] for k in _REJECTION_KEY)]).fetchone():
+                    continue
+                added.append(tx.insert("rejections", {"coder": coder, **values,
+                                                      "created": now}))
+                docs.add(str(values["doc_id"]))
+            if added:
+                tx.detail().update(rejections=added, doc_ids=sorted(docs))
+        return len(added)
+
+    def rejections_frame(self, *, coders: Collection[str] | None = None,
+                         doc_ids: Collection[str] | None = None) -> pd.DataFrame:
+        """Stored rejections of every document version as a DataFrame with
+        :data:`REJECTION_COLUMNS`, in id order."""
+        sql = ("SELECT id, coder, doc_id, doc_sha256, start_offset, end_offset, code, text, "
+               "created FROM rejections WHERE 1")
+        params: list[object] = []
+        for column, values in (("coder", coders), ("doc_id", doc_ids)):
+            clause, extra = _in(column, values)
+            sql += clause
+            params += extra
+        rows = self._query(sql + " ORDER BY id", params)
+        frame = pd.DataFrame.from_records(rows, columns=list(REJECTION_COLUMNS))
+        return frame.astype(REJECTION_COLUMNS)
 
     # -- positions ------------------------------------------------------------------------
     def set_position(self, coder: str, doc_id: str, segment_id: str = "",
@@ -917,3 +1032,78 @@ def _join_memos(first: str, second: str) -> str:
     if not first:
         return second
     return f"{first}\n\n{second}"
+
+
+# -- schema creation and migrations -------------------------------------------------------------
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run ``;``-separated DDL inside the open transaction (``executescript`` would commit)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
+    """Schema 1 → 2: the ``rejections`` table, filled from the pseudo-coder memos."""
+    _run_script(conn, _REJECTIONS_SCHEMA)
+    # SQLite cannot alter a CHECK constraint, so ``changes`` is rebuilt: create the new
+    # table, copy the rows with their ids, drop the old one, rename the new one
+    # (https://www.sqlite.org/lang_altertable.html#otheralter). Nothing references
+    # ``changes``, so the rename touches no other table; its own foreign key is re-created.
+    sequence = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'changes'").fetchall()
+    _run_script(conn, _changes_schema("changes_v2"))
+    conn.execute("INSERT INTO changes_v2 (id, action_id, tbl, row_id, before, after) "
+                 "SELECT id, action_id, tbl, row_id, before, after FROM changes ORDER BY id")
+    conn.execute("DROP TABLE changes")
+    conn.execute("ALTER TABLE changes_v2 RENAME TO changes")
+    conn.execute("CREATE INDEX changes_action ON changes (action_id)")
+    conn.execute("DELETE FROM sqlite_sequence WHERE name = 'changes'")  # ids go on as before
+    conn.executemany("INSERT INTO sqlite_sequence (name, seq) VALUES ('changes', ?)", sequence)
+
+    moved: list[int] = []
+    rows: list[tuple[object, ...]] = []
+    for memo_id, coder, doc_id, text, modified in conn.execute(
+            "SELECT id, coder, target, text, modified FROM memos "
+            "WHERE target_kind = 'document' ORDER BY id").fetchall():
+        if not coder.endswith(_V1_REJECTIONS_SUFFIX):
+            continue
+        moved.append(int(memo_id))
+        owner = coder[: -len(_V1_REJECTIONS_SUFFIX)]
+        if owner and doc_id:
+            rows += [(owner, doc_id, *entry, modified) for entry in _v1_rejections(text)]
+    conn.executemany(
+        "INSERT OR IGNORE INTO rejections (coder, doc_id, doc_sha256, start_offset, "
+        "end_offset, code, text, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    added = conn.execute("SELECT COUNT(*) FROM rejections").fetchone()[0]
+    marks = ", ".join("?" for _ in moved)
+    closed = conn.execute(
+        "UPDATE actions SET undoable = 0 WHERE undoable = 1 AND id IN (SELECT action_id "
+        f"FROM changes WHERE tbl = 'memos' AND row_id IN ({marks}))", moved).rowcount
+    conn.execute(f"DELETE FROM memos WHERE id IN ({marks})", moved)
+    conn.execute(
+        "INSERT INTO actions (coder, kind, detail, created, undoable) "
+        "VALUES ('cmqual', 'migrate', ?, ?, 0)",
+        (_dumps({"schema": [1, 2], "rejections": added, "memos_removed": len(moved),
+                 "actions_no_longer_undoable": closed}), utc_now()))
+
+
+def _v1_rejections(text: str) -> list[tuple[str, int, int, str, str]]:
+    """``(doc_sha256, start, end, code, quote)`` of each entry of a schema-1 rejections memo.
+
+    Lines that are not such an entry (the header, or text someone typed) are skipped, and
+    so are entries that could never have matched a hit (offsets that are not whole numbers
+    with ``0 <= start < end``, an empty code).
+    """
+    found = []
+    for line in text.splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if not isinstance(entry, dict):
+            continue
+        start, end, code = entry.get("start"), entry.get("end"), entry.get("code")
+        if (type(start) is int and type(end) is int and 0 <= start < end
+                and isinstance(code, str) and code):
+            found.append((str(entry.get("sha256") or ""), start, end, code,
+                          str(entry.get("text") or "")))
+    return found

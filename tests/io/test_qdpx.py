@@ -221,6 +221,16 @@ def test_memos_are_notes_with_noterefs(project, tmp_path):
     assert ref(".//q:Coding/q:NoteRef") == "funding gap"
 
 
+def test_rejected_suggestions_are_not_exported(project, tmp_path):
+    before = export_qdpx(project, tmp_path / "before.qdpx").read_bytes()
+    assert project.reject("p02", [(0, 20, "mini/power")], coder="carol") == 1
+    assert project.reject("p01", [(*P01_POWER, "mini/power")], coder="ana") == 1
+    after = export_qdpx(project, tmp_path / "after.qdpx")
+    assert after.read_bytes() == before  # no user, note or selection for a rejection
+    users = {u.get("name") for u in qde_of(after).iterfind("q:Users/q:User", NS)}
+    assert users == {"ana", "ben"}
+
+
 def test_export_is_deterministic(project, tmp_path):
     a = export_qdpx(project, tmp_path / "a.qdpx").read_bytes()
     project.close()

@@ -4,6 +4,11 @@ The format, the guids and the position rule are described in :mod:`cmqual.io.qdp
 :func:`cmqual.io.qdpx.export_qdpx`. :func:`write_qdpx` builds ``project.qde`` with lxml in
 schema order (Users, CodeBook, Variables, Cases, Sources, Notes, project NoteRefs), every
 list sorted, and zips it with one ``sources/<guid>.txt`` per document.
+
+Rejected suggestions (:meth:`cmqual.project.Project.rejections`) are not exported:
+REFI-QDA has no element for a suggestion a coder turned down, and writing them as notes
+would show other tools' users a note per rejection that means nothing there. They stay in
+the project store.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ follows, in this order of precedence:
 1. *positive* when any of the coder's human codings (origins ``human`` and
    ``suggestion-accepted``) of the code or of one of its descendants overlaps it;
 2. *explicit negative* when the coder rejected a suggestion of the code (or of an
-   ancestor) that overlaps it, in the coding widget (:mod:`cmqual.widget.rejections`);
+   ancestor) that overlaps it, in the coding widget (:meth:`Project.rejections`);
 3. *negative* when it lies in a document the coder has coded at least once;
 4. *unlabelled* otherwise.
 
@@ -228,18 +228,16 @@ def _choose_codes(project: Project, codes: str | Sequence[str] | None,
 
 def _rejections(project: Project, coder: str, index: _SegmentIndex) -> dict[str, np.ndarray]:
     """Per rejected code, the segments its rejected suggestions overlap."""
-    from cmqual.widget.rejections import read_rejections  # the widget owns the layout
-
-    found = sorted(read_rejections(project, coder))
-    if not found:
+    found = project.rejections(coder)
+    if found.empty:
         return {}
-    docs = np.asarray([r[0] for r in found], dtype=object)
-    starts = np.asarray([r[1] for r in found], dtype=np.int64)
-    ends = np.asarray([r[2] for r in found], dtype=np.int64)
-    which, rows = index.overlapping(docs, starts, ends)
+    docs = found["doc_id"].astype(str).to_numpy(dtype=object)
+    codes = found["code"].astype(str).tolist()
+    which, rows = index.overlapping(docs, found["start"].to_numpy(np.int64),
+                                    found["end"].to_numpy(np.int64))
     out: dict[str, list[int]] = {}
     for w, r in zip(which.tolist(), rows.tolist(), strict=True):
-        out.setdefault(found[w][3], []).append(r)
+        out.setdefault(codes[w], []).append(r)
     return {code: np.asarray(sorted(set(r)), dtype=np.int64) for code, r in out.items()}
 
 

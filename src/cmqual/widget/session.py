@@ -3,8 +3,8 @@
 :class:`CodingSession` holds the state of human coding (where the coder is, which filters
 apply, what the auto-coder suggests) and turns every action into a call of the project API
 (:meth:`Project.code`, :meth:`Project.uncode`, :meth:`Project.memo`,
-:meth:`Project.set_position`), so an action is on disk when the call returns and a new
-session resumes where the last one stopped. The JupyterLab widget
+:meth:`Project.reject`, :meth:`Project.set_position`), so an action is on disk when the
+call returns and a new session resumes where the last one stopped. The JupyterLab widget
 (:mod:`cmqual.widget.view`) is a thin layer over this class; tests and power users call it
 directly.
 
@@ -14,7 +14,8 @@ Suggestions are auto-coder hits (see :mod:`cmqual.widget.suggestions`), grouped 
 and segment. A suggestion is *pending* until the coder has a coding of its code in the
 segment (accepting one codes the whole segment with origin ``suggestion-accepted``) or has
 rejected it; rejections are kept in the project store per coder (see
-:mod:`cmqual.widget.rejections`).
+:meth:`Project.reject` and :mod:`cmqual.widget.rejections`), and undoing a rejection
+brings the suggestion back.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from cmqual.errors import CmqualWarning, ConfigError
 from cmqual.project import Project, open_project
 from cmqual.store import AUTO_ORIGINS, ORIGINS, UndoResult
 from cmqual.tables import LEVELS, SEGMENT_COLUMNS
-from cmqual.widget.rejections import Rejection, add_rejections, read_rejections
+from cmqual.widget.rejections import Rejection, read_rejections
 from cmqual.widget.suggestions import (
     SOURCES,
     Hit,
@@ -780,15 +781,15 @@ class CodingSession:
         return ids
 
     def reject(self, suggestion: Suggestion | int | str = 0) -> None:
-        """Reject a suggestion: its hits are not suggested to this coder again.
+        """Reject a suggestion: its hits are not suggested to this coder again (until
+        :meth:`undo`, or until the document's text changes).
 
         Examples
         --------
         >>> session.reject("equity-lens/deficit_language")            # doctest: +SKIP
         """
         s = self._suggestion(suggestion)
-        add_rejections(self.project, self.coder, s.doc_id,
-                       [(a, b, s.code, t) for (a, b), t in zip(s.spans, s.texts, strict=True)])
+        self.project.reject(s.doc_id, [(a, b, s.code) for a, b in s.spans], coder=self.coder)
         self._rejected = read_rejections(self.project, self.coder)
         self._changed()
 
@@ -838,12 +839,14 @@ class CodingSession:
 
     # -- undo ---------------------------------------------------------------------------------
     def undo(self) -> UndoResult | None:
-        """Undo the coder's most recent coding or memo action (see :meth:`Project.undo`)."""
+        """Undo the coder's most recent coding, memo or rejection (see
+        :meth:`Project.undo`)."""
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CmqualWarning)
             result = self.project.undo(self.coder)
         for w in caught:  # re-issue from here, so it points at the caller
             warnings.warn(str(w.message), CmqualWarning, stacklevel=2)
+        self._rejected = read_rejections(self.project, self.coder)
         self._reload_codings()
         self._changed()
         return result
