@@ -435,13 +435,13 @@ def test_widget_displays_as_an_ipywidget(session, view):
 
 
 def test_code_buttons_toggle_and_show_their_state(view, session, project):
-    view.code_buttons["demo/power"].value = True
+    view.code_buttons["demo/power"].click()
     assert _codings(project)[0][0] == "demo/power"
     assert view.code_buttons["demo/power"].button_style == "info"
     assert "Power" in view.codings_box.children[1].description
     view.codings_box.children[1].click()  # the chip's ✕ removes that coding
     assert _codings(project) == []
-    assert view.code_buttons["demo/power"].value is False
+    assert view.code_buttons["demo/power"].button_style == ""
 
 
 def test_a_selection_or_a_phrase_makes_code_buttons_code_just_those_words(view, project):
@@ -450,7 +450,7 @@ def test_a_selection_or_a_phrase_makes_code_buttons_code_just_those_words(view, 
     view.text.selection = [at - 1, at + len("budget") + 1]  # with spaces: trimmed
     assert view.span == (at, at + 6)
     assert "selection" in view.span_info.value
-    view.code_buttons["demo/resourcing"].value = True
+    view.code_buttons["demo/resourcing"].click()
     assert _codings(project) == [("demo/resourcing", at, at + 6, "human")]
     assert view.span is None and "whole segment" in view.span_info.value
     view.phrase.value = "s"
@@ -540,7 +540,7 @@ def test_the_view_follows_changes_made_through_the_api(view, session):
     session.next()
     assert "Who is your mentor?" in view.text.html
     session.toggle("observation")
-    assert view.code_buttons["demo/observation"].value is True
+    assert view.code_buttons["demo/observation"].button_style == "info"
 
 
 def test_project_errors_are_shown_not_raised(view, session, monkeypatch):
@@ -548,9 +548,9 @@ def test_project_errors_are_shown_not_raised(view, session, monkeypatch):
         raise ProjectError("the project store refused a write (disk full)")
 
     monkeypatch.setattr(session.project, "code", refuse)
-    view.code_buttons["demo/power"].value = True
+    view.code_buttons["demo/power"].click()
     assert "disk full" in view.message.value
-    assert view.code_buttons["demo/power"].value is False
+    assert view.code_buttons["demo/power"].button_style == ""
 
 
 def test_codings_table_columns(session):

@@ -75,7 +75,7 @@ class CodingView:
     Examples
     --------
     >>> view = CodingView(session)                                     # doctest: +SKIP
-    >>> view.code_buttons["mini/power"].value = True   # as a click would  # doctest: +SKIP
+    >>> view.code_buttons["mini/power"].click()   # as a click would  # doctest: +SKIP
     """
 
     def __init__(self, session: CodingSession) -> None:
@@ -145,14 +145,17 @@ class CodingView:
                                     layout=w.Layout(width="100px", flex="0 0 auto"))
         self.memo_button.on_click(self._guard(lambda _: self._save_memo()))
         self.memo_status = w.HTML(layout=w.Layout(min_width="120px"))
-        self.code_buttons: dict[str, w.ToggleButton] = {}
+        # Plain buttons, not ToggleButtons: a click is a one-off message, so no button value
+        # synced between browser and kernel can go stale and undo a coding; the state shows
+        # in the button style ("info" when the segment holds the code).
+        self.code_buttons: dict[str, w.Button] = {}
         rows = []
         for c in s.tree:
             key = f"{c.number} " if c.number <= 9 else ""
-            button = w.ToggleButton(description=f"{key}{c.label}", tooltip=c.definition or c.ref,
-                                    layout=w.Layout(width="auto", margin="1px 0 1px 0"))
+            button = w.Button(description=f"{key}{c.label}", tooltip=c.definition or c.ref,
+                              layout=w.Layout(width="auto", margin="1px 0 1px 0"))
             button.add_class("cmqual-code")
-            button.observe(self._code_handler(c.ref), names="value")
+            button.on_click(self._code_handler(c.ref))
             self.code_buttons[c.ref] = button
             swatch = w.HTML(f'<span class="cmqual-swatch" style="background: '
                             f'{html.escape(c.colour)}"></span>',
@@ -233,7 +236,6 @@ class CodingView:
             self.text.html = self._text_html()
             used = s.coded_refs()
             for ref, button in self.code_buttons.items():
-                button.value = ref in used
                 button.button_style = "info" if ref in used else ""
             self._draw_codings()
             self._draw_suggestions()
@@ -401,14 +403,8 @@ class CodingView:
         else:
             self.session.toggle(ref)
 
-    def _code_handler(self, ref: str) -> Callable[[dict], None]:
-        guarded = self._guard(lambda: self.code(ref))
-
-        def handler(change: dict) -> None:
-            if not self._updating:
-                guarded()
-
-        return handler
+    def _code_handler(self, ref: str) -> Callable[[w.Button], None]:
+        return self._guard(lambda _: self.code(ref))
 
     def _on_goto(self, _: Any = None) -> None:
         target = self.goto.value.strip()
