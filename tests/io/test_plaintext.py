@@ -160,3 +160,18 @@ def test_speaker_pattern_may_capture_a_timestamp():
     parsed = read_plaintext(b"0:03 - Ana hello\n0:09 - Ben hi\n", "t.txt", options)
     assert [(t.speaker, t.timestamp, t.timestamp_end) for t in parsed.turns] == [
         ("Ana", 3.0, 9.0), ("Ben", 9.0, None)]
+
+
+@pytest.mark.parametrize("text", [
+    "[Jane Smith] 14:02:33\nHow is it going?\n\n[Tom Okafor] 14:02:40\nNo time.\n",
+    "[Jane Smith] 14:02:33 How is it going?\n[Tom Okafor] 14:02:40 No time.\n",
+])
+def test_zoom_bracketed_names_with_clock_times(text):
+    parsed = read_plaintext(text.encode(), "t.txt", OPTS)
+    assert turns(text) == [("Jane Smith", ["How is it going?"]), ("Tom Okafor", ["No time."])]
+    assert [t.timestamp for t in parsed.turns] == [50553.0, 50560.0]  # as written: 14:02:33
+
+
+def test_one_timed_line_in_prose_is_not_a_label():
+    text = "We met at 10:30.\n[Note] 10:30 the room was cold.\nIt went well.\n"
+    assert [s for s, _ in turns(text)] == ["", "", ""]

@@ -13,8 +13,9 @@ A label must start a line (up to three spaces of indent allowed). Recognised for
 and ``Name:`` with the timestamp that transcription services (Rev, Trint, Descript...)
 put beside it: ``Name (01:02):``, ``Name [00:01:02]:``, ``[00:01:02] Name:``,
 ``00:01:02 Name:``, ``Name: [00:01:02] words`` (a bare time after the colon is words:
-``Ana: 10:30 is fine``). The timestamp becomes the turn's time, outside its span; a timed
-turn ends where the next timed turn starts.
+``Ana: 10:30 is fine``), and ``[Name] 14:02:33`` (Zoom). A document needs two such timed
+labels (or a role, or one on its first line) before they count. The timestamp becomes the
+turn's time, outside its span; a timed turn ends where the next timed turn starts.
 A ``Name`` is one to five words, each capitalised, a number, an initial or a connecting word
 (``of``, ``the``, ``de``, ``van`` ...), at most 40 characters, and the colon must be followed
 by white space, so ``10:30`` or ``http://`` never count. To avoid taking ``Note: ...`` or a
@@ -110,6 +111,12 @@ _TIMED_RE = re.compile(
     rf"(?:[ \t]*(?:\[(?P<t4>{_TS})\]|\((?P<t5>{_TS})\)))?"
     r"[ \t]*:(?=[ \t]|$)"
     rf"(?:[ \t]*(?:\[(?P<t6>{_TS})\]|\((?P<t7>{_TS})\))(?=[ \t]|$))?"
+)
+# "[Name] 14:02:33" (Zoom and others): a bracketed name, then a time, words after it or on
+# the next lines.
+_BRACKET_TIMED_RE = re.compile(
+    rf"[ \t]{{0,3}}\[(?P<speaker>[^\]\n]{{1,60}})\][ \t]+(?:\[(?P<t1>{_TS})\]|"
+    rf"\((?P<t2>{_TS})\)|(?P<t3>{_TS}))(?=[ \t]|$)"
 )
 _TIMESTAMP_RE = re.compile(
     r"^\s*(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{1,2})(?:[.,](?P<f>\d{1,3}))?\s*$"
@@ -281,13 +288,9 @@ def detect_labels(text: str, lines: list[tuple[int, int]],
         return found
     candidates: dict[int, tuple[str, int, str, float | None]] = {}
     for i, (ls, le) in enumerate(lines):
-        m = _TIMED_RE.match(text, ls, le)
-        stamp = next((g for g in m.group("t1", "t2", "t3", "t4", "t5", "t6", "t7") if g),
-                     None) if m else None
-        if m and stamp and is_name(m.group("speaker")) and (
-                m.group("speaker").strip().lower().rstrip(".") not in NOT_SPEAKERS):
-            candidates[i] = (m.group("speaker").strip(), m.end(), "colon",
-                             parse_timestamp(stamp))
+        timed = _timed_label(text, ls, le)
+        if timed is not None:
+            candidates[i] = timed
             continue
         for kind, rx in (("bold", _BOLD_RE), ("bracket", _BRACKET_RE), ("colon", _COLON_RE)):
             m = rx.match(text, ls, le)
@@ -308,9 +311,12 @@ def detect_labels(text: str, lines: list[tuple[int, int]],
     for speaker, _, kind, _ in candidates.values():
         counts[(speaker, kind)] = counts.get((speaker, kind), 0) + 1
     first_content = next((i for i, (ls, le) in enumerate(lines) if text[ls:le].strip()), -1)
+    n_timed = sum(1 for c in candidates.values() if c[2] == "timed")
     for i, (speaker, end, kind, ts) in candidates.items():
         n = counts[(speaker, kind)]
-        if kind == "bracket":
+        if kind == "timed":  # a name with a time: a label once the document has two
+            ok = n_timed >= 2 or bool(_ROLE_RE.match(speaker)) or i == first_content
+        elif kind == "bracket":
             ok = n >= 2
         else:
             ok = n >= 2 or bool(_ROLE_RE.match(speaker)) or i == first_content
@@ -318,9 +324,24 @@ def detect_labels(text: str, lines: list[tuple[int, int]],
             found[i] = (speaker, end, ts)
     if found:  # a labelled transcript: speakers who talk once count too
         for i, (speaker, end, kind, ts) in candidates.items():
-            if i not in found and kind == "colon" and len(speaker.split()) <= 3:
+            if i not in found and kind in ("colon", "timed") and len(speaker.split()) <= 3:
                 found[i] = (speaker, end, ts)
     return found
+
+
+def _timed_label(text: str, start: int, end: int) -> tuple[str, int, str, float] | None:
+    """A label with a timestamp on the line ``[start, end)``: (speaker, words start,
+    ``"timed"``, seconds), or None."""
+    for kind, rx in (("colon", _TIMED_RE), ("bracket", _BRACKET_TIMED_RE)):
+        m = rx.match(text, start, end)
+        if not m:
+            continue
+        stamp = next((v for k, v in m.groupdict().items() if k != "speaker" and v), None)
+        speaker = m.group("speaker").strip()
+        if (stamp and is_name(speaker) and speaker.lower().rstrip(".") not in NOT_SPEAKERS
+                and not (kind == "bracket" and _is_annotation(speaker))):
+            return speaker, m.end(), "timed", parse_timestamp(stamp)
+    return None
 
 
 def _hard_wrapped(text: str, lines: list[tuple[int, int]], labels: dict) -> bool:
