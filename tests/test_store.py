@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from cmqual.errors import CmqualWarning, ProjectError
 from cmqual.project import init_project, open_project
 from cmqual.store import SCHEMA_VERSION, Store
+from cmqual.suggest import read_record
 
 DATA = Path(__file__).resolve().parent / "data" / "project"
 
@@ -198,7 +199,7 @@ def test_a_new_store_is_created_at_the_current_version(project):
         "rejections"]
 
 
-def test_a_schema_1_store_moves_its_rejection_memos_to_the_rejections_table(tmp_path):
+def test_a_schema_1_store_moves_its_pseudo_coder_memos_to_rejections_and_records(tmp_path):
     folder = make_project_folder(tmp_path)
     with sqlite3.connect(folder / "store.sqlite") as conn:
         fresh = _schema(conn)
@@ -210,7 +211,11 @@ def test_a_schema_1_store_moves_its_rejection_memos_to_the_rejections_table(tmp_
         conn.executescript((DATA / "store_v1.sql").read_text(encoding="utf-8"))
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
         changes_v1 = conn.execute("SELECT * FROM changes ORDER BY id").fetchall()
+        (record_memo,) = conn.execute("SELECT text FROM memos WHERE target_kind = 'project' "
+                                      "AND coder = 'cmqual-suggest:alice'").fetchone()
     conn.close()
+    header, record_json = record_memo.split("\n", 1)
+    assert header.startswith("cmqual-suggest run record") and record_json.startswith("{")
     with open_project(folder) as project:
         store, conn = project.store, project.store._conn
         assert store.schema_version == SCHEMA_VERSION and store.integrity_check() == "ok"
@@ -232,12 +237,25 @@ def test_a_schema_1_store_moves_its_rejection_memos_to_the_rejections_table(tmp_
         assert project.rejections("bob")["doc_sha256"].tolist() == [p02]  # the other is stale
         assert len(project.rejections("alice")) == 2
         assert project.coders() == ["alice", "bob"]
+        # The run record of cmqual suggest is a store record now, its JSON unchanged.
+        assert store.record("suggest-run:alice") == record_json
+        record = read_record(project, "alice")
+        assert record["coder"] == "alice" and record["cmqual"] == "0.1.0"
+        assert record["models"]["mini/resourcing"]["status"] == "too few positives (1 < 10)"
+        assert read_record(project, "bob") == {}
         # Actions that wrote the pseudo-coders' memos can no longer bring them back.
         actions = project.actions()
         pseudo = actions["coder"].str.endswith(" (rejected suggestions)")
         assert pseudo.sum() == 4 and not actions.loc[pseudo, "undoable"].any()
+        suggester = actions[actions["coder"] == "cmqual-suggest:alice"]
+        assert suggester["kind"].tolist() == ["auto", "memo"]
+        assert not suggester["undoable"].any()
         assert actions["kind"].iloc[-1] == "migrate" and not actions["undoable"].iloc[-1]
+        assert json.loads(actions["detail"].iloc[-1]) == {
+            "schema": [1, 2], "rejections": 4, "records": 1, "memos_removed": 3,
+            "actions_no_longer_undoable": 5}
         assert project.undo("alice (rejected suggestions)") is None
+        assert project.undo("cmqual-suggest:alice") is None
         # Undo works afterwards, for new rejections and for the coder's older actions.
         assert project.reject("p01", [(60, 85, "mini/power")], coder="alice") == 1
         assert project.undo("alice").action.kind == "reject"
@@ -259,7 +277,9 @@ def test_a_failed_migration_leaves_the_schema_1_store_as_it_was(tmp_path):
         Store(path)
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
-        assert conn.execute("SELECT COUNT(*) FROM memos").fetchone()[0] == 3
+        assert conn.execute("SELECT COUNT(*) FROM memos").fetchone()[0] == 4
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'records'"
+                            ).fetchall() == []
         assert "'rejections'" not in conn.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'changes'").fetchone()[0]
     conn.close()
@@ -361,6 +381,38 @@ def test_a_rejection_of_an_older_text_no_longer_applies(project):
     assert project.reject("p01", [(107, 119, "mini/power")], coder="ana") == 1  # new text
     assert project.rejections("ana")["doc_sha256"].tolist() == [
         project.corpus.document("p01").sha256]
+
+
+def test_records_are_kept_apart_from_memos_and_meta_logged_and_not_undone(project):
+    store = project.store
+    meta = store._conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+    assert store.record("tool:alice") is None
+    assert store.set_record("tool:alice", '{"n": 1}', actor="cmqual-tool:alice")
+    assert not store.set_record("tool:alice", '{"n": 1}', actor="cmqual-tool:alice")
+    assert store.set_record("tool:alice", '{"n": 2}', actor="cmqual-tool:alice")
+    assert store.set_record("created", "not the store's creation time", actor="cmqual-tool:x")
+    assert store.record("tool:alice") == '{"n": 2}'
+    assert store.record("created") == "not the store's creation time"
+    # Not a memo, not store metadata, no coder.
+    assert project.memos().empty and project.coders() == []
+    assert store._conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall() == meta
+    actions = project.actions()
+    assert actions["kind"].tolist() == ["record"] * 3 and not actions["undoable"].any()
+    assert [json.loads(d) for d in actions["detail"]] == [
+        {"key": "tool:alice", "change": "created"},
+        {"key": "tool:alice", "change": "replaced"},
+        {"key": "created", "change": "created"},
+    ]
+    assert project.undo("cmqual-tool:alice") is None
+    assert store.record("tool:alice") == '{"n": 2}'
+    assert store.set_record("tool:alice", None, actor="cmqual-tool:alice")
+    assert not store.set_record("tool:alice", None, actor="cmqual-tool:alice")
+    assert store.record("tool:alice") is None
+    assert json.loads(project.actions()["detail"].iloc[-1])["change"] == "deleted"
+    with pytest.raises(ProjectError, match="record key must be a non-empty string"):
+        store.set_record("", "x", actor="cmqual-tool:alice")
+    with pytest.raises(ProjectError, match="must be a string or None, not dict"):
+        store.set_record("tool:alice", {"n": 3}, actor="cmqual-tool:alice")
 
 
 def test_same_span_twice_is_one_coding(project):

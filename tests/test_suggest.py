@@ -6,7 +6,9 @@ four, so the last two are left for suggestions.
 
 from __future__ import annotations
 
+import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +16,12 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from cmqual.cli import main
 from cmqual.errors import ConfigError, ProjectError
-from cmqual.project import init_project
+from cmqual.io.qdpx import export_qdpx
+from cmqual.project import init_project, open_project
 from cmqual.suggest import (
     CURVE_COLUMNS,
     EVALUATION_COLUMNS,
@@ -147,6 +151,38 @@ def test_the_run_record_keeps_fingerprint_training_size_coder_and_time(project):
     assert entry["trained"].endswith("Z")
     assert record["models"][WORKLOAD]["status"].startswith("too few positives")
     assert read_record(project, "bob") == {}
+
+
+def test_the_run_record_is_a_store_record_never_a_memo_or_an_exported_note(project, tmp_path):
+    project.memo("Goals come up in every interview.", coder="alice")
+    suggest(project, "alice")
+    suggest(project, "alice", [GOALS])
+    memos = project.memos()
+    assert memos["coder"].tolist() == ["alice"]
+    assert not memos["coder"].str.startswith("cmqual-suggest").any()
+    assert json.loads(project.store.record("suggest-run:alice")) == read_record(project, "alice")
+    # Logged as the suggester's, like the suggestions it stored, and not undoable.
+    actions = project.actions(suggester("alice"))
+    records = actions[actions["kind"] == "record"]
+    assert [json.loads(d)["change"] for d in records["detail"]] == ["created", "replaced"]
+    assert not records["undoable"].any()
+    assert project.undo(suggester("alice")) is None
+    assert set(read_record(project, "alice")["models"]) == {GOALS, FEEDBACK, WELLBEING,
+                                                            WORKLOAD}
+    # A REFI-QDA export carries the researcher's memo as its only note.
+    ns = {"q": "urn:QDA-XML:project:1.0"}
+    for include_auto in (True, False):
+        out = export_qdpx(project, tmp_path / f"auto-{include_auto}.qdpx",
+                          include_auto=include_auto)
+        with zipfile.ZipFile(out) as zf:
+            root = etree.fromstring(zf.read("project.qde"))
+        notes = [n.findtext("q:PlainTextContent", namespaces=ns)
+                 for n in root.iterfind("q:Notes/q:Note", ns)]
+        assert notes == ["Goals come up in every interview."]
+    users = {u.get("name") for u in root.iterfind("q:Users/q:User", ns)}
+    assert users == set(_human_rows(project)["coder"])  # no cmqual-suggest:alice
+    with open_project(project.root) as again:
+        assert read_record(again, "alice") == read_record(project, "alice")
 
 
 def test_a_new_run_replaces_its_codes_and_keeps_the_others(project):

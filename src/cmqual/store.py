@@ -2,9 +2,11 @@
 
 A store is one SQLite file (``store.sqlite`` in a project folder, see
 :mod:`cmqual.project`) that needs no server. It holds human and automatic codings, memos,
-each coder's rejected suggestions and position, and an action log from which every coder
-can undo their own recent actions. :class:`Store` knows nothing about corpora or codebooks:
-the project validates a coding before it reaches the store, the store keeps it safe.
+each coder's rejected suggestions and position, machine records (such as the run record of
+learned suggestions, see :mod:`cmqual.suggest._storage`), and an action log from which
+every coder can undo their own recent actions. :class:`Store` knows nothing about corpora
+or codebooks: the project validates a coding before it reaches the store, the store keeps
+it safe.
 
 Durability and concurrency
 --------------------------
@@ -55,8 +57,15 @@ Schema (version :data:`SCHEMA_VERSION`, kept in ``PRAGMA user_version``)
 ``changes``
     row images (JSON ``before`` and ``after``) of every row of ``codings``, ``memos`` and
     ``rejections`` an undoable action touched.
+``records``
+    what cmqual's own programs keep about their runs, for the program and for the record,
+    never shown as a researcher's text (see :meth:`Store.set_record`): key (named
+    ``<program>:<subject>``, e.g. ``suggest-run:alice``), value (text, usually JSON),
+    modified (UTC ISO 8601).
 ``meta``
-    key/value facts about the store (the cmqual version that created it).
+    key/value facts about the store itself, written when it is created (the cmqual version
+    that created it, and when). Records are kept apart so that no record key can ever
+    overwrite one of these facts.
 
 Migrations
 ----------
@@ -73,6 +82,13 @@ leaves the file as it was).
     back), and the migration is logged as an action of ``cmqual`` (kind ``migrate``).
     ``changes`` is rebuilt, ids kept, so its ``tbl`` check allows ``rejections``.
 
+    Adds ``records``. Before it, ``cmqual suggest`` kept its run record for a coder as the
+    project memo of the pseudo-coder ``"cmqual-suggest:<coder>"`` (a header line, then
+    JSON), so it showed among the memos and reached REFI-QDA exports as a note. Each such
+    memo moves to the record ``suggest-run:<coder>`` (the JSON after the header, unchanged;
+    ``modified`` is the memo's) and is deleted; actions that changed it can no longer be
+    undone, as above.
+
 Undo
 ----
 :meth:`Store.undo` reverses a coder's most recent action that is not yet undone by putting
@@ -80,6 +96,9 @@ back the ``before`` image of every row it changed. A row that a later action (by
 has changed since is left alone and reported, so undoing never overwrites another coder's
 work. An undo is itself logged (kind ``undo``) and marks the action ``undone_by`` it.
 Replacing automatic codings is logged but cannot be undone: re-run the auto-coder instead.
+Writing a machine record is logged (kind ``record``) but cannot be undone either: its
+program rewrites it on its next run, and an undo would make the record disagree with the
+codings that run stored.
 """
 
 from __future__ import annotations
@@ -176,6 +195,14 @@ _ORIGIN_SQL = ", ".join(f"'{o}'" for o in ORIGINS)
 _HUMAN_SQL = ", ".join(f"'{o}'" for o in ORIGINS if o not in AUTO_ORIGINS)
 _TABLES_SQL = ", ".join(f"'{t}'" for t in _TABLES)
 
+#: Machine records (see :meth:`Store.set_record`); not in ``_TABLES``: never undone.
+_RECORDS_SCHEMA = """
+CREATE TABLE records (
+    key TEXT PRIMARY KEY CHECK (key <> ''),
+    value TEXT NOT NULL,
+    modified TEXT NOT NULL
+);
+"""
 _REJECTIONS_SCHEMA = """
 CREATE TABLE rejections (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -262,7 +289,7 @@ CREATE TABLE actions (
     undone_by INTEGER REFERENCES actions (id)
 );
 CREATE INDEX actions_coder ON actions (coder, id);
-""" + _REJECTIONS_SCHEMA + _changes_schema("changes") + """
+""" + _REJECTIONS_SCHEMA + _RECORDS_SCHEMA + _changes_schema("changes") + """
 CREATE INDEX changes_action ON changes (action_id);
 """
 
@@ -273,6 +300,13 @@ _REJECTION_KEY = ("doc_id", "doc_sha256", "start_offset", "end_offset", "code")
 _REJECTION_FIELDS = (*_REJECTION_KEY, "text")
 #: How schema 1 named the pseudo-coder holding a coder's rejections (see Migrations).
 _V1_REJECTIONS_SUFFIX = " (rejected suggestions)"
+#: How schema 1 named the pseudo-coder whose project memo held ``cmqual suggest``'s run
+#: record for a coder, and that memo's first line (see Migrations).
+_V1_SUGGEST_PREFIX = "cmqual-suggest:"
+_V1_RECORD_HEADER = "cmqual-suggest run record (JSON, written by cmqual.suggest; do not edit)"
+#: Key of the record it moves to, followed by the coder: the key
+#: :func:`cmqual.suggest._storage.record_key` reads and writes.
+_SUGGEST_RECORD_PREFIX = "suggest-run:"
 
 
 def utc_now() -> str:
@@ -958,6 +992,74 @@ class Store:
         c, d, s, start, m = rows[0]
         return Position(c, d, s, None if start is None else int(start), m)
 
+    # -- machine records ------------------------------------------------------------------
+    def record(self, key: str) -> str | None:
+        """The machine record stored under ``key``, or ``None`` when there is none.
+
+        Examples
+        --------
+        >>> store.record("suggest-run:alice")  # doctest: +SKIP
+        '{"coder": "alice", ...}'
+        """
+        rows = self._query("SELECT value FROM records WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_record(self, key: str, value: str | None, *, actor: str) -> bool:
+        """Store ``value`` as the machine record ``key`` (``None`` deletes the record).
+
+        A machine record is what one of cmqual's programs keeps about its own runs (for
+        instance ``cmqual suggest``'s run record of a coder, key ``suggest-run:<coder>``):
+        not a researcher's text, so it is never among the memos, never exported, and has
+        no coder. Name keys ``<program>:<subject>``; the value is text (usually JSON) that
+        only its program reads. One ``BEGIN IMMEDIATE`` transaction, logged as an action
+        of ``actor`` (kind ``record``, detail ``key`` and ``change``: ``created``,
+        ``replaced`` or ``deleted``) that cannot be undone (see Undo); writing the value
+        already stored changes and logs nothing.
+
+        Parameters
+        ----------
+        key : str
+            The record's name (not empty).
+        value : str or None
+            Its new text, or None to delete it.
+        actor : str
+            Who writes it, for the audit trail (e.g. ``cmqual-suggest:alice``).
+
+        Returns
+        -------
+        bool
+            Whether anything changed.
+
+        Examples
+        --------
+        >>> store.set_record("suggest-run:alice", '{"coder": "alice"}',
+        ...                  actor="cmqual-suggest:alice")  # doctest: +SKIP
+        True
+        """
+        if not isinstance(key, str) or not key:
+            raise ProjectError(f"a record key must be a non-empty string, not {key!r}")
+        if value is not None and not isinstance(value, str):
+            raise ProjectError(f"record {key!r}: the value must be a string or None, not "
+                               f"{type(value).__name__}")
+        with self._write(actor, "record", record=False) as tx:
+            row = self._conn.execute("SELECT value FROM records WHERE key = ?",
+                                     (key,)).fetchone()
+            current = None if row is None else row[0]
+            if value == current:
+                return False
+            if value is None:
+                self._conn.execute("DELETE FROM records WHERE key = ?", (key,))
+                change = "deleted"
+            else:
+                self._conn.execute(
+                    "INSERT INTO records (key, value, modified) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value, "
+                    "modified = excluded.modified", (key, value, utc_now()))
+                change = "created" if current is None else "replaced"
+            tx.action_id()
+            tx.detail().update(key=key, change=change)
+        return True
+
     # -- audit trail and undo -------------------------------------------------------------
     def actions_frame(self, coder: str | None = None) -> pd.DataFrame:
         """The audit trail (newest last) as a DataFrame with ``ACTION_COLUMNS``."""
@@ -1043,8 +1145,10 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 
 def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
-    """Schema 1 → 2: the ``rejections`` table, filled from the pseudo-coder memos."""
+    """Schema 1 → 2: the ``rejections`` and ``records`` tables, filled from the
+    pseudo-coder memos."""
     _run_script(conn, _REJECTIONS_SCHEMA)
+    _run_script(conn, _RECORDS_SCHEMA)
     # SQLite cannot alter a CHECK constraint, so ``changes`` is rebuilt: create the new
     # table, copy the rows with their ids, drop the old one, rename the new one
     # (https://www.sqlite.org/lang_altertable.html#otheralter). Nothing references
@@ -1074,6 +1178,20 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
         "INSERT OR IGNORE INTO rejections (coder, doc_id, doc_sha256, start_offset, "
         "end_offset, code, text, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
     added = conn.execute("SELECT COUNT(*) FROM rejections").fetchone()[0]
+
+    records: dict[str, tuple[str, str]] = {}
+    # Oldest first, so a coder's newest record wins should there be two.
+    for memo_id, coder, text, modified in conn.execute(
+            "SELECT id, coder, text, modified FROM memos WHERE target_kind = 'project' "
+            "ORDER BY modified, id").fetchall():
+        if not coder.startswith(_V1_SUGGEST_PREFIX):
+            continue
+        moved.append(int(memo_id))
+        owner = coder[len(_V1_SUGGEST_PREFIX):]
+        if owner:
+            records[_SUGGEST_RECORD_PREFIX + owner] = (_v1_record(text), modified)
+    conn.executemany("INSERT INTO records (key, value, modified) VALUES (?, ?, ?)",
+                     [(key, value, modified) for key, (value, modified) in records.items()])
     marks = ", ".join("?" for _ in moved)
     closed = conn.execute(
         "UPDATE actions SET undoable = 0 WHERE undoable = 1 AND id IN (SELECT action_id "
@@ -1082,8 +1200,19 @@ def _migrate_1_to_2(conn: sqlite3.Connection) -> None:
     conn.execute(
         "INSERT INTO actions (coder, kind, detail, created, undoable) "
         "VALUES ('cmqual', 'migrate', ?, ?, 0)",
-        (_dumps({"schema": [1, 2], "rejections": added, "memos_removed": len(moved),
-                 "actions_no_longer_undoable": closed}), utc_now()))
+        (_dumps({"schema": [1, 2], "rejections": added, "records": len(records),
+                 "memos_removed": len(moved), "actions_no_longer_undoable": closed}),
+         utc_now()))
+
+
+def _v1_record(text: str) -> str:
+    """The JSON of a schema-1 run-record memo: its text after the header line.
+
+    A memo without the header (someone retyped it) is kept whole; what is not JSON is kept
+    as it is too, and :func:`cmqual.suggest.read_record` reads it as no record.
+    """
+    header, _, body = text.partition("\n")
+    return body if header == _V1_RECORD_HEADER else text
 
 
 def _v1_rejections(text: str) -> list[tuple[str, int, int, str, str]]:

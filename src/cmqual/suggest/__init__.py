@@ -28,7 +28,8 @@ Storage (details in :mod:`cmqual.suggest._storage`)
     leave them out. The coding widget shows them; accepting one stores the coder's own
     coding (origin ``suggestion-accepted``, a positive next time), rejecting one records
     an explicit negative. The model fingerprint, training size, coder and time are in the
-    run record (:func:`read_record`).
+    run record (:func:`read_record`), a machine record of the project store: never a memo,
+    so never among the project's memos nor in a REFI-QDA export.
 
 Determinism and safety
     Every random choice is seeded (``random_state``), rows are in corpus order and

@@ -12,11 +12,16 @@ Codings
     own coding with origin ``suggestion-accepted``.
 
 Run record
-    The project memo of the pseudo-coder ``cmqual-suggest:<coder>``: a header line, then
-    JSON (sorted keys) with, per code, the model fingerprint, training size (positives,
-    negatives, rejected), calibration, level, threshold, number suggested and when it was
-    trained (UTC), and the cmqual and scikit-learn versions. A run replaces the entries and
-    stored suggestions of the codes it was asked for and keeps the others.
+    A machine record of the store (:meth:`cmqual.store.Store.record`), key
+    ``suggest-run:<coder>`` (:func:`record_key`): JSON (sorted keys) with, per code, the
+    model fingerprint, training size (positives, negatives, rejected), calibration, level,
+    threshold, number suggested and when it was trained (UTC), and the cmqual and
+    scikit-learn versions. A run replaces the entries and stored suggestions of the codes it
+    was asked for and keeps the others. Writing it is logged in the audit trail as an action
+    of ``cmqual-suggest:<coder>`` (kind ``record``, not undoable). It is not a memo, so it
+    never shows among the project's memos nor in a REFI-QDA export; stores of schema 1 kept
+    it as the project memo of ``cmqual-suggest:<coder>``, which opening them moves here (see
+    :mod:`cmqual.store`, Migrations).
 """
 
 from __future__ import annotations
@@ -37,7 +42,8 @@ from cmqual.store import utc_now
 SUGGEST_CODER = "cmqual-suggest"
 #: Origin of stored suggestions.
 SUGGESTION_ORIGIN = "suggestion"
-_RECORD_HEADER = "cmqual-suggest run record (JSON, written by cmqual.suggest; do not edit)"
+#: Key prefix of the run records in the store (see :func:`record_key`).
+RECORD_PREFIX = "suggest-run"
 _PATTERN = "learned model {model}, confidence {confidence:.3f}"
 _PATTERN_RE = re.compile(r"learned model (?P<model>[0-9a-f]+), confidence "
                          r"(?P<confidence>[0-9.]+)")
@@ -66,6 +72,17 @@ def suggester(coder: str) -> str:
     'cmqual-suggest:alice'
     """
     return f"{SUGGEST_CODER}:{coder}"
+
+
+def record_key(coder: str) -> str:
+    """The key of the store record holding the run record of ``coder``'s suggestions.
+
+    Examples
+    --------
+    >>> record_key("alice")
+    'suggest-run:alice'
+    """
+    return f"{RECORD_PREFIX}:{coder}"
 
 
 def pattern_text(model: str, confidence: float) -> str:
@@ -129,18 +146,19 @@ def store_suggestions(project: Project, coder: str, suggestions: pd.DataFrame,
 def read_record(project: Project, coder: str) -> dict[str, Any]:
     """The run record of ``coder``'s suggestions (empty when there has been no run).
 
+    Read from the store record named by :func:`record_key`; a record that is not a JSON
+    object reads as empty.
+
     Examples
     --------
     >>> read_record(project, "alice")["models"]["coaching/goals"]["n_positive"]  # doctest: +SKIP
     16
     """
-    memos = project.memos(coder=suggester(coder), kind="project")
-    if memos.empty:
+    text = project.store.record(record_key(coder))
+    if text is None:
         return {}
-    text = str(memos["text"].iloc[0])
-    body = text.split("\n", 1)[1] if text.startswith(_RECORD_HEADER) else text
     try:
-        record = json.loads(body)
+        record = json.loads(text)
     except json.JSONDecodeError:
         return {}
     return record if isinstance(record, dict) else {}
@@ -159,9 +177,9 @@ def _write_record(project: Project, coder: str,
         models[code] = {**entry, "trained": now}
     record = {"coder": coder, "updated": now, "cmqual": __version__,
               "scikit-learn": sklearn_version, "models": models}
-    text = _RECORD_HEADER + "\n" + json.dumps(record, sort_keys=True, indent=1,
-                                              ensure_ascii=False)
-    project.memo(text, coder=suggester(coder))
+    # indent=1, as schema-1 stores wrote it, so migrated and new records read alike.
+    text = json.dumps(record, sort_keys=True, indent=1, ensure_ascii=False)
+    project.store.set_record(record_key(coder), text, actor=suggester(coder))
 
 
 def read_suggestions(project: Project, coder: str | None = None) -> pd.DataFrame:

@@ -5,7 +5,10 @@
 -- rejects two suggestions in p01, and bob rejects one in p02 twice: first on an edited
 -- text of p02 (sha256 33a0...), then on the current one. The rejections are the document
 -- memos of the pseudo-coders 'alice (rejected suggestions)' and 'bob (rejected
--- suggestions)', one JSON object per line.
+-- suggestions)', one JSON object per line. Last, cmqual.suggest.suggest(project, "alice")
+-- runs: mini/resourcing has too few positives, so it stores no suggestion (an 'auto' action
+-- of cmqual-suggest:alice replacing nothing) and writes its run record as the project memo
+-- of the pseudo-coder 'cmqual-suggest:alice' (a header line, then the JSON).
 PRAGMA user_version = 1;
 BEGIN TRANSACTION;
 CREATE TABLE actions (
@@ -23,6 +26,8 @@ INSERT INTO "actions" VALUES(3,'alice (rejected suggestions)','memo','{"target":
 INSERT INTO "actions" VALUES(4,'alice (rejected suggestions)','memo','{"target":"p01","target_kind":"document"}','2026-11-26T14:32:19.875341Z',1,NULL);
 INSERT INTO "actions" VALUES(5,'bob (rejected suggestions)','memo','{"target":"p02","target_kind":"document"}','2026-11-26T14:32:19.891318Z',1,NULL);
 INSERT INTO "actions" VALUES(6,'bob (rejected suggestions)','memo','{"target":"p02","target_kind":"document"}','2026-11-26T14:32:19.907853Z',1,NULL);
+INSERT INTO "actions" VALUES(7,'cmqual-suggest:alice','auto','{"added":0,"codebook_hashes":["e2f03bffa396ba05cbe3ef35a3286fae090688a2bd02176d17c89fb01d74324e"],"origin":"suggestion","removed":0}','2026-11-26T14:32:19.948733Z',0,NULL);
+INSERT INTO "actions" VALUES(8,'cmqual-suggest:alice','memo','{"target":"","target_kind":"project"}','2026-11-26T14:32:19.954481Z',1,NULL);
 CREATE TABLE changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     action_id INTEGER NOT NULL REFERENCES actions (id) ON DELETE CASCADE,
@@ -37,6 +42,7 @@ INSERT INTO "changes" VALUES(3,3,'memos',2,NULL,'{"coder":"alice (rejected sugge
 INSERT INTO "changes" VALUES(4,4,'memos',2,'{"coder":"alice (rejected suggestions)","created":"2026-11-26T14:32:19.870970Z","id":2,"modified":"2026-11-26T14:32:19.870970Z","target":"p01","target_kind":"document","text":"cmqual rejected suggestions, one JSON object per line\n{\"code\": \"mini/power\", \"end\": 119, \"sha256\": \"5269287a0e8483b98b801205996c79ae25b161c5bce72d1518ba9826ea834994\", \"start\": 107, \"text\": \"line manager\"}"}','{"coder":"alice (rejected suggestions)","created":"2026-11-26T14:32:19.870970Z","id":2,"modified":"2026-11-26T14:32:19.875187Z","target":"p01","target_kind":"document","text":"cmqual rejected suggestions, one JSON object per line\n{\"code\": \"mini/power\", \"end\": 119, \"sha256\": \"5269287a0e8483b98b801205996c79ae25b161c5bce72d1518ba9826ea834994\", \"start\": 107, \"text\": \"line manager\"}\n{\"code\": \"mini/power/assessment\", \"end\": 148, \"sha256\": \"5269287a0e8483b98b801205996c79ae25b161c5bce72d1518ba9826ea834994\", \"start\": 138, \"text\": \"assessment\"}"}');
 INSERT INTO "changes" VALUES(5,5,'memos',3,NULL,'{"coder":"bob (rejected suggestions)","created":"2026-11-26T14:32:19.891167Z","id":3,"modified":"2026-11-26T14:32:19.891167Z","target":"p02","target_kind":"document","text":"cmqual rejected suggestions, one JSON object per line\n{\"code\": \"mini/power/assessment\", \"end\": 66, \"sha256\": \"33a03140a6b3711cd08aba5e1bc8778845b34835c8a478d12c0852ccc40b405e\", \"start\": 60, \"text\": \"graded\"}"}');
 INSERT INTO "changes" VALUES(6,6,'memos',3,'{"coder":"bob (rejected suggestions)","created":"2026-11-26T14:32:19.891167Z","id":3,"modified":"2026-11-26T14:32:19.891167Z","target":"p02","target_kind":"document","text":"cmqual rejected suggestions, one JSON object per line\n{\"code\": \"mini/power/assessment\", \"end\": 66, \"sha256\": \"33a03140a6b3711cd08aba5e1bc8778845b34835c8a478d12c0852ccc40b405e\", \"start\": 60, \"text\": \"graded\"}"}','{"coder":"bob (rejected suggestions)","created":"2026-11-26T14:32:19.891167Z","id":3,"modified":"2026-11-26T14:32:19.907741Z","target":"p02","target_kind":"document","text":"cmqual rejected suggestions, one JSON object per line\n{\"code\": \"mini/power/assessment\", \"end\": 66, \"sha256\": \"33a03140a6b3711cd08aba5e1bc8778845b34835c8a478d12c0852ccc40b405e\", \"start\": 60, \"text\": \"graded\"}\n{\"code\": \"mini/power/assessment\", \"end\": 66, \"sha256\": \"a717e13ada010bf11f23e7970d38983e31f6c25fc3099bffbe46b837985375c7\", \"start\": 60, \"text\": \"graded\"}"}');
+INSERT INTO "changes" VALUES(7,8,'memos',4,NULL,'{"coder":"cmqual-suggest:alice","created":"2026-11-26T14:32:19.954302Z","id":4,"modified":"2026-11-26T14:32:19.954302Z","target":"","target_kind":"project","text":"cmqual-suggest run record (JSON, written by cmqual.suggest; do not edit)\n{\n \"cmqual\": \"0.1.0\",\n \"coder\": \"alice\",\n \"models\": {\n  \"mini/resourcing\": {\n   \"calibration\": \"\",\n   \"level\": \"turn\",\n   \"model\": \"\",\n   \"n_negative\": 1,\n   \"n_positive\": 1,\n   \"n_rejected\": 0,\n   \"n_suggested\": 0,\n   \"patterns\": true,\n   \"random_state\": 0,\n   \"speakers\": \"participants\",\n   \"status\": \"too few positives (1 < 10)\",\n   \"threshold\": 0.5,\n   \"trained\": \"2026-11-26T14:32:19.954190Z\"\n  }\n },\n \"scikit-learn\": \"1.9.1\",\n \"updated\": \"2026-11-26T14:32:19.954190Z\"\n}"}');
 CREATE TABLE codings (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     doc_id TEXT NOT NULL CHECK (doc_id <> ''),
@@ -72,6 +78,30 @@ INSERT INTO "memos" VALUES(2,'alice (rejected suggestions)','document','p01','cm
 INSERT INTO "memos" VALUES(3,'bob (rejected suggestions)','document','p02','cmqual rejected suggestions, one JSON object per line
 {"code": "mini/power/assessment", "end": 66, "sha256": "33a03140a6b3711cd08aba5e1bc8778845b34835c8a478d12c0852ccc40b405e", "start": 60, "text": "graded"}
 {"code": "mini/power/assessment", "end": 66, "sha256": "a717e13ada010bf11f23e7970d38983e31f6c25fc3099bffbe46b837985375c7", "start": 60, "text": "graded"}','2026-11-26T14:32:19.891167Z','2026-11-26T14:32:19.907741Z');
+INSERT INTO "memos" VALUES(4,'cmqual-suggest:alice','project','','cmqual-suggest run record (JSON, written by cmqual.suggest; do not edit)
+{
+ "cmqual": "0.1.0",
+ "coder": "alice",
+ "models": {
+  "mini/resourcing": {
+   "calibration": "",
+   "level": "turn",
+   "model": "",
+   "n_negative": 1,
+   "n_positive": 1,
+   "n_rejected": 0,
+   "n_suggested": 0,
+   "patterns": true,
+   "random_state": 0,
+   "speakers": "participants",
+   "status": "too few positives (1 < 10)",
+   "threshold": 0.5,
+   "trained": "2026-11-26T14:32:19.954190Z"
+  }
+ },
+ "scikit-learn": "1.9.1",
+ "updated": "2026-11-26T14:32:19.954190Z"
+}','2026-11-26T14:32:19.954302Z','2026-11-26T14:32:19.954302Z');
 CREATE TABLE meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -96,7 +126,7 @@ CREATE INDEX actions_coder ON actions (coder, id);
 CREATE INDEX changes_action ON changes (action_id);
 DELETE FROM "sqlite_sequence";
 INSERT INTO "sqlite_sequence" VALUES('codings',1);
-INSERT INTO "sqlite_sequence" VALUES('actions',6);
-INSERT INTO "sqlite_sequence" VALUES('changes',6);
-INSERT INTO "sqlite_sequence" VALUES('memos',3);
+INSERT INTO "sqlite_sequence" VALUES('actions',8);
+INSERT INTO "sqlite_sequence" VALUES('changes',7);
+INSERT INTO "sqlite_sequence" VALUES('memos',4);
 COMMIT;
