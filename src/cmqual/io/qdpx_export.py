@@ -8,7 +8,8 @@ list sorted, and zips it with one ``sources/<guid>.txt`` per document.
 Rejected suggestions (:meth:`cmqual.project.Project.rejections`) are not exported:
 REFI-QDA has no element for a suggestion a coder turned down, and writing them as notes
 would show other tools' users a note per rejection that means nothing there. They stay in
-the project store.
+the project store, as do machine records such as the run record of learned suggestions
+(:meth:`cmqual.store.Store.record`).
 """
 
 from __future__ import annotations
