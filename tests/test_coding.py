@@ -356,9 +356,9 @@ def test_large_batches_in_parallel_match_serial(monkeypatch):
 
 @pytest.mark.slow
 def test_spawned_workers_match_serial(monkeypatch):
-    """The path used where fork is unavailable (Windows, macOS): batches are shipped."""
+    """The path used off Linux (macOS, Windows: spawn): batches are shipped."""
     monkeypatch.setattr(coding, "CHUNK_SEGMENTS", 1)
-    monkeypatch.setattr(coding.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(coding, "fork_is_safe", lambda: False)
     expected = apply_codebook((SEGMENTS, DOCS), CODEBOOK, speakers="all", workers=1)
     shipped = apply_codebook((SEGMENTS, DOCS), CODEBOOK, speakers="all", workers=2)
     pd.testing.assert_frame_equal(shipped, expected)

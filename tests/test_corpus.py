@@ -252,3 +252,14 @@ def test_worker_processes_pass_warnings_on(make_corpus):
     with pytest.warns(CmqualWarning, match="b.txt"):
         corpus = cmqual.read_corpus(root, cmqual.IngestOptions(workers=2))
     assert "café" in corpus.texts["b"]
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="sample corpus missing")
+def test_spawned_workers_as_on_macos_and_windows_give_the_same_corpus(monkeypatch):
+    from cmqual import ingest
+
+    serial = cmqual.read_corpus(SAMPLE, cmqual.IngestOptions(workers=1))
+    monkeypatch.setattr(ingest, "fork_is_safe", lambda: False)
+    spawned = cmqual.read_corpus(SAMPLE, cmqual.IngestOptions(workers=2))
+    pd.testing.assert_frame_equal(spawned.segments, serial.segments)
+    assert spawned.hash == serial.hash

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cmqual._gcpause import no_gc
+from cmqual._workers import fork_is_safe, no_gc
 from cmqual.codebook import Codebook, Selection
 from cmqual.errors import ConfigError, CorpusError
 from cmqual.matcher import SEPARATOR, CompiledCodebook, Explanation, compile_codebook
@@ -287,14 +287,14 @@ def _run(
     results: list[Result] = []
     try:
         if workers <= 1 or len(bounds) <= 1:
-            with no_gc():  # see cmqual._gcpause
+            with no_gc():  # see cmqual._workers
                 for a, b in bounds:
                     results.append(_match_batch(cm, source, interviewer, a, b))
                     bar(b - a)
             return results
         # Batches go out in order and results come back in order (imap), so the merged
         # rows equal a serial run's. Under fork the data is inherited, not pickled.
-        if "fork" in multiprocessing.get_all_start_methods():
+        if fork_is_safe():
             _JOB = (cm, source, interviewer)
             context = multiprocessing.get_context("fork")
             work: Callable[[Any], Result] = _work_inherited

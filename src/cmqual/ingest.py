@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cmqual._gcpause import no_gc
+from cmqual._workers import fork_is_safe, no_gc
 from cmqual.attributes import type_attributes
 from cmqual.corpus import (
     _DOC_KEY_COLUMNS,
@@ -164,7 +164,7 @@ def _read_files(root: Path, rels: list[str], options: IngestOptions) -> Iterator
         for rel in rels:
             yield _read_one(root, rel, options, False)
         return
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    method = "fork" if fork_is_safe() else "spawn"
     chunk = max(1, min(8, len(rels) // (workers * 8)))
     with multiprocessing.get_context(method).Pool(processes=workers) as pool:
         yield from pool.imap(_read_task, ((root, rel, options) for rel in rels), chunksize=chunk)

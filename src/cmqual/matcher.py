@@ -34,8 +34,8 @@ from typing import Any
 import numpy as np
 
 from cmqual._automaton import Match, Scanner, available_engines
-from cmqual._gcpause import no_gc as _no_gc
 from cmqual._places import words_in
+from cmqual._workers import no_gc as _no_gc
 from cmqual.codebook import Code, Codebook, Selection, codebook_hash, iter_codes, read_codebook
 from cmqual.errors import CodebookError, ConfigError
 from cmqual.patterns import Near, fold, parse_pattern

@@ -1,8 +1,10 @@
-"""Pausing the cyclic garbage collector around allocation bursts (internal)."""
+"""Helpers for bulk work (internal): pausing the garbage collector, choosing how worker
+processes start."""
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -25,3 +27,13 @@ def no_gc() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+def fork_is_safe() -> bool:
+    """Whether worker processes may be forked: on Linux only.
+
+    Fork is quick and workers inherit the data instead of receiving it pickled; it is
+    unsafe with macOS system libraries and Windows has none, so there workers are spawned
+    and their input travels with each task.
+    """
+    return sys.platform.startswith("linux")
