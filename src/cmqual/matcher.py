@@ -280,14 +280,6 @@ class CompiledCodebook:
         texts = [joined[a:b] for a, b in zip(s.tolist(), e.tolist(), strict=True)]
         return seg, s - starts[seg], e - starts[seg], code, pid, texts
 
-    def _match_segments(
-        self, texts: list[str], interviewer: frozenset[int] = frozenset()
-    ) -> list[tuple[int, int, int, int, int]]:
-        """Rows (segment, start, end, code index, pattern id) for a list of segment texts."""
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        seg, ls, le, code, pid, _ = self._match_joined(SEPARATOR.join(texts), lengths, interviewer)
-        return list(zip(*(a.tolist() for a in (seg, ls, le, code, pid)), strict=True))
-
     # hit rules --------------------------------------------------------------------
 
     def _check(self, text: str, spans: list[tuple[int, int]] | None) -> tuple[Any, Any]:
