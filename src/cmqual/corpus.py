@@ -438,9 +438,8 @@ def corpus_from_parsed(name: str, parsed: Mapping[str, ParsedDocument],
     processes); the others are segmented here.
     """
     options = options or IngestOptions()
-    keep = set(options.levels)
     docs: list[Document] = []
-    seg_rows: list[tuple] = []
+    frames: list[pd.DataFrame] = []
     doc_rows: list[dict] = []
     spk_rows: list[dict] = []
     attr_records = {} if attributes is None else attributes.to_dict("index")
@@ -448,33 +447,35 @@ def corpus_from_parsed(name: str, parsed: Mapping[str, ParsedDocument],
     for rel in sorted(parsed):
         p = parsed[rel]
         doc_id = _doc_id(rel)
-        part = parts.get(rel) if parts else None
-        sha, rows, n_paragraphs, n_sentences = part or _document_part(rel, p, options)
+        part = (parts.get(rel) if parts else None) or _document_part(rel, p, options)
         attrs = {k: v for k, v in attr_records.get(doc_id, {}).items()}
-        docs.append(Document(doc_id, rel, p.format, p.text, sha, p.encoding,
+        docs.append(Document(doc_id, rel, p.format, p.text, part.sha256, p.encoding,
                              MappingProxyType(attrs)))
-        rows = _apply_roles(rows, doc_id, spk_roles)
-        turns = [r for r in rows if r[3] == "turn"]
-        seg_rows.extend(rows if "turn" in keep else (r for r in rows if r[3] != "turn"))
-        speakers: dict[str, list] = {}
-        for r in turns:
-            if r[6]:
-                entry = speakers.setdefault(r[6], [r[7], 0, 0])
-                entry[1] += 1
-                entry[2] += r[13]
-        for spk, (role, n_turns, n_words) in speakers.items():
-            spk_rows.append({"doc_id": doc_id, "speaker": spk, "speaker_role": role,
+        roles = {spk: role for spk, *_ in part.speakers
+                 if (role := spk_roles.get((doc_id, spk)) or spk_roles.get(("", spk)))}
+        frame = part.segments
+        if roles and len(frame):
+            mapped = frame["speaker"].map(roles)
+            frame = frame.assign(speaker_role=mapped.where(mapped.notna(), frame["speaker_role"])
+                                 .astype(SEGMENT_COLUMNS["speaker_role"]))
+        if len(frame):
+            frames.append(frame)
+        for spk, role, n_turns, n_words in part.speakers:
+            spk_rows.append({"doc_id": doc_id, "speaker": spk,
+                             "speaker_role": roles.get(spk, role),
                              "n_turns": n_turns, "n_words": n_words})
         doc_rows.append({
             "doc_id": doc_id, "doc": rel, "format": p.format, "encoding": p.encoding,
-            "sha256": sha, "n_chars": len(p.text),
-            "n_words": sum(r[13] for r in turns),
-            "n_turns": len(turns),
-            "n_paragraphs": n_paragraphs,
-            "n_sentences": n_sentences,
-            "n_speakers": len(speakers), "speakers": "; ".join(speakers),
+            "sha256": part.sha256, "n_chars": len(p.text),
+            "n_words": part.n_words,
+            "n_turns": part.n_turns,
+            "n_paragraphs": part.n_paragraphs,
+            "n_sentences": part.n_sentences,
+            "n_speakers": len(part.speakers),
+            "speakers": "; ".join(spk for spk, *_ in part.speakers),
         })
-    segments = _rows_frame(seg_rows, SEGMENT_COLUMNS)
+    segments = (pd.concat(frames, ignore_index=True) if frames
+                else empty_table(SEGMENT_COLUMNS))
     documents = (pd.DataFrame(doc_rows, columns=list(DOCUMENT_COLUMNS)).astype(DOCUMENT_COLUMNS)
                  if doc_rows else empty_table(DOCUMENT_COLUMNS))
     if attributes is not None and len(attributes.columns):
@@ -497,15 +498,41 @@ def _rows_frame(rows: list[tuple], columns: Mapping[str, str]) -> pd.DataFrame:
     return pd.DataFrame(data)
 
 
-_Part = tuple[str, list[tuple], int, int]  # (sha256, rows, n_paragraphs, n_sentences)
+@dataclass(frozen=True)
+class _Part:
+    """One document hashed and segmented (in a worker process for large corpora).
+
+    ``segments`` holds the rows of ``options.levels`` as a typed table (a table pickles as
+    a few buffers, where a million row tuples cost seconds to send), with speaker roles as
+    the labels give them; ``speakers.csv`` roles are applied when the corpus is assembled.
+    ``speakers``: (speaker, role, turns, words) in order of first turn.
+    """
+
+    sha256: str
+    segments: pd.DataFrame
+    speakers: tuple[tuple[str, str, int, int], ...]
+    n_words: int
+    n_turns: int
+    n_paragraphs: int
+    n_sentences: int
 
 
 def _document_part(rel: str, parsed: ParsedDocument, options: IngestOptions) -> _Part:
-    """Hash and segment one document: its rows for the turns and ``options.levels``."""
+    """Hash and segment one document (see :class:`_Part`)."""
     sha = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
     rows, n_paragraphs, n_sentences = _segment_rows(_doc_id(rel), rel, parsed, sha, options,
                                                     options.levels)
-    return sha, rows, n_paragraphs, n_sentences
+    turns = [r for r in rows if r[3] == "turn"]
+    speakers: dict[str, list] = {}
+    for r in turns:
+        if r[6]:
+            entry = speakers.setdefault(r[6], [r[7], 0, 0])
+            entry[1] += 1
+            entry[2] += r[13]
+    kept = rows if "turn" in options.levels else [r for r in rows if r[3] != "turn"]
+    return _Part(sha, _rows_frame(kept, SEGMENT_COLUMNS),
+                 tuple((spk, role, n, w) for spk, (role, n, w) in speakers.items()),
+                 sum(r[13] for r in turns), len(turns), n_paragraphs, n_sentences)
 
 
 def _speaker_overrides(table: pd.DataFrame | None) -> dict[tuple[str, str], str]:
@@ -513,17 +540,6 @@ def _speaker_overrides(table: pd.DataFrame | None) -> dict[tuple[str, str], str]
         return {}
     return {(str(r.doc_id), str(r.speaker)): str(r.role).strip().lower()
             for r in table.itertuples() if str(r.role).strip()}
-
-
-def _apply_roles(rows: list[tuple], doc_id: str,
-                 overrides: Mapping[tuple[str, str], str]) -> list[tuple]:
-    if not overrides:
-        return rows
-    out = []
-    for r in rows:
-        role = overrides.get((doc_id, r[6])) or overrides.get(("", r[6]))
-        out.append(r if not role or not r[6] else (*r[:7], role, *r[8:]))
-    return out
 
 
 def _join_speaker_attributes(speakers: pd.DataFrame, table: pd.DataFrame | None) -> pd.DataFrame:
