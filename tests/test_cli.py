@@ -79,3 +79,14 @@ def test_python_dash_m_entry_point(make_corpus):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "3 turns" in proc.stdout
+
+
+def test_output_into_a_closed_pipe_is_no_traceback(tmp_path):
+    from conftest import SAMPLE
+
+    out = tmp_path / "codings.csv"
+    cmd = (f'"{sys.executable}" -m cmqual code "{SAMPLE}" --out "{out}" '
+           f'--rollup "{tmp_path / "rollup.csv"}" | true')  # true reads nothing
+    done = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, check=False)
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+    assert out.exists() and (tmp_path / "rollup.csv").exists()

@@ -76,6 +76,8 @@ def _code(args: argparse.Namespace) -> int:
                              progress=args.progress, workers=args.workers)
     t2 = time.perf_counter()
     write_table(codings, args.out)
+    if args.rollup:
+        write_table(rollup(codings), args.rollup)
     n_seg = int((corpus.segments["level"] == args.level).sum())
     print(f"coded {n_seg:,} {args.level} segments of {len(corpus)} documents with "
           f"{codebook.id}: {len(codings):,} hits in "
@@ -86,7 +88,6 @@ def _code(args: argparse.Namespace) -> int:
         print(f"  {code:<55} {n:>7,}")
     print(f"wrote {args.out}")
     if args.rollup:
-        write_table(rollup(codings), args.rollup)
         print(f"wrote {args.rollup}")
     return 0
 
