@@ -454,3 +454,25 @@ def test_undoing_everything_of_one_coder_leaves_the_other_untouched(steps):
         pd.testing.assert_frame_equal(store.codings_frame(coders=["ben"]), ben_before)
         assert store.integrity_check() == "ok"
         store.close()
+
+
+def test_a_record_update_runs_on_the_current_value_inside_the_transaction(project):
+    store = project.store
+    seen = []
+
+    def add(n):
+        def update(current):
+            seen.append(current)
+            return json.dumps(sorted({*json.loads(current or "[]"), n}))
+        return update
+
+    assert store.set_record("tool:x", add(1), actor="cmqual-tool:x")
+    # a second process's update sees the first's value, not a stale copy
+    with open_project(project.root) as other:
+        assert other.store.set_record("tool:x", add(2), actor="cmqual-tool:x")
+    assert store.set_record("tool:x", add(3), actor="cmqual-tool:x")
+    assert seen == [None, "[1]", "[1, 2]"] and store.record("tool:x") == "[1, 2, 3]"
+    assert not store.set_record("tool:x", lambda current: current, actor="cmqual-tool:x")
+    with pytest.raises(ProjectError, match="update must return a string or None, not int"):
+        store.set_record("tool:x", lambda current: 5, actor="cmqual-tool:x")
+    assert store.record("tool:x") == "[1, 2, 3]"

@@ -108,7 +108,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -1004,7 +1004,8 @@ class Store:
         rows = self._query("SELECT value FROM records WHERE key = ?", (key,))
         return str(rows[0][0]) if rows else None
 
-    def set_record(self, key: str, value: str | None, *, actor: str) -> bool:
+    def set_record(self, key: str, value: str | Callable[[str | None], str | None] | None, *,
+                   actor: str) -> bool:
         """Store ``value`` as the machine record ``key`` (``None`` deletes the record).
 
         A machine record is what one of cmqual's programs keeps about its own runs (for
@@ -1020,8 +1021,10 @@ class Store:
         ----------
         key : str
             The record's name (not empty).
-        value : str or None
-            Its new text, or None to delete it.
+        value : str, None or callable
+            Its new text, None to delete it, or a function of the current text (None when
+            there is none) returning the new one: it runs inside the transaction, so two
+            processes updating one record cannot lose each other's changes.
         actor : str
             Who writes it, for the audit trail (e.g. ``cmqual-suggest:alice``).
 
@@ -1038,13 +1041,18 @@ class Store:
         """
         if not isinstance(key, str) or not key:
             raise ProjectError(f"a record key must be a non-empty string, not {key!r}")
-        if value is not None and not isinstance(value, str):
+        if value is not None and not isinstance(value, str) and not callable(value):
             raise ProjectError(f"record {key!r}: the value must be a string or None, not "
                                f"{type(value).__name__}")
         with self._write(actor, "record", record=False) as tx:
             row = self._conn.execute("SELECT value FROM records WHERE key = ?",
                                      (key,)).fetchone()
             current = None if row is None else row[0]
+            if callable(value):  # read-modify-write under the write lock
+                value = value(current)
+                if value is not None and not isinstance(value, str):
+                    raise ProjectError(f"record {key!r}: the update must return a string or "
+                                       f"None, not {type(value).__name__}")
             if value == current:
                 return False
             if value is None:

@@ -154,7 +154,10 @@ def read_record(project: Project, coder: str) -> dict[str, Any]:
     >>> read_record(project, "alice")["models"]["coaching/goals"]["n_positive"]  # doctest: +SKIP
     16
     """
-    text = project.store.record(record_key(coder))
+    return _parse_record(project.store.record(record_key(coder)))
+
+
+def _parse_record(text: str | None) -> dict[str, Any]:
     if text is None:
         return {}
     try:
@@ -170,16 +173,20 @@ def _write_record(project: Project, coder: str,
 
     from cmqual._version import __version__
 
-    record = read_record(project, coder)
-    models = dict(record.get("models", {})) if isinstance(record.get("models"), dict) else {}
-    now = utc_now()
-    for code, entry in entries.items():
-        models[code] = {**entry, "trained": now}
-    record = {"coder": coder, "updated": now, "cmqual": __version__,
-              "scikit-learn": sklearn_version, "models": models}
-    # indent=1, as schema-1 stores wrote it, so migrated and new records read alike.
-    text = json.dumps(record, sort_keys=True, indent=1, ensure_ascii=False)
-    project.store.set_record(record_key(coder), text, actor=suggester(coder))
+    def update(current: str | None) -> str:
+        record = _parse_record(current)
+        models = dict(record.get("models", {})) if isinstance(record.get("models"),
+                                                               dict) else {}
+        now = utc_now()
+        for code, entry in entries.items():
+            models[code] = {**entry, "trained": now}
+        record = {"coder": coder, "updated": now, "cmqual": __version__,
+                  "scikit-learn": sklearn_version, "models": models}
+        # indent=1, as schema-1 stores wrote it, so migrated and new records read alike.
+        return json.dumps(record, sort_keys=True, indent=1, ensure_ascii=False)
+
+    # merged under the store's write lock: concurrent runs keep each other's entries
+    project.store.set_record(record_key(coder), update, actor=suggester(coder))
 
 
 def read_suggestions(project: Project, coder: str | None = None) -> pd.DataFrame:
