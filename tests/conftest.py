@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,13 @@ os.environ.setdefault("CMQUAL_HYPERSCAN_CACHE", tempfile.mkdtemp(prefix="cmqual-
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 SAMPLE = ROOT / "corpora" / "sample"
+
+
+def copy_project_data(data: Path, dest: Path) -> Path:
+    """Copy a test project's ``corpus/`` and ``codebook.yaml`` from ``data`` into ``dest``."""
+    shutil.copytree(data / "corpus", dest / "corpus")
+    shutil.copy(data / "codebook.yaml", dest / "codebook.yaml")
+    return dest
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ auto codings, memos, reorganising codes, positions and the ``cmqual project`` CL
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +12,7 @@ from cmqual.cli import main
 from cmqual.errors import CmqualWarning, FormatError, ProjectError
 from cmqual.project import PROJECT_CODING_COLUMNS, init_project, open_project
 from cmqual.tables import CODING_COLUMNS
+from conftest import copy_project_data
 
 DATA = Path(__file__).resolve().parent / "data" / "project"
 P01_MONEY = (60, 85)  # "There is no money for it." (Asha's turn 60-149)
@@ -21,9 +21,7 @@ P01_POWER = (86, 149)  # "My mentor is also my line manager, so it feels like as
 
 @pytest.fixture
 def folder(tmp_path):
-    shutil.copytree(DATA / "corpus", tmp_path / "corpus")
-    shutil.copy(DATA / "codebook.yaml", tmp_path / "codebook.yaml")
-    return tmp_path
+    return copy_project_data(DATA, tmp_path)
 
 
 @pytest.fixture

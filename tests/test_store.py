@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import shutil
 import signal
 import sqlite3
 import tempfile
@@ -22,13 +21,13 @@ from cmqual.errors import CmqualWarning, ProjectError
 from cmqual.project import init_project, open_project
 from cmqual.store import SCHEMA_VERSION, Store
 from cmqual.suggest import read_record
+from conftest import copy_project_data
 
 DATA = Path(__file__).resolve().parent / "data" / "project"
 
 
 def make_project_folder(tmp_path: Path) -> Path:
-    shutil.copytree(DATA / "corpus", tmp_path / "corpus")
-    shutil.copy(DATA / "codebook.yaml", tmp_path / "codebook.yaml")
+    copy_project_data(DATA, tmp_path)
     init_project(tmp_path / "proj", tmp_path / "corpus", [tmp_path / "codebook.yaml"]).close()
     return tmp_path / "proj"
 

@@ -38,6 +38,7 @@ from cmqual.suggest import (
     uncertainty_queue,
 )
 from cmqual.widget import CodingSession
+from conftest import copy_project_data
 
 DATA = Path(__file__).resolve().parent / "data" / "suggest"
 GOALS, FEEDBACK = "coaching/goals", "coaching/feedback"
@@ -47,9 +48,7 @@ HUMAN = ["human", "suggestion-accepted"]
 
 @pytest.fixture
 def folder(tmp_path):
-    shutil.copytree(DATA / "corpus", tmp_path / "corpus")
-    shutil.copy(DATA / "codebook.yaml", tmp_path / "codebook.yaml")
-    return tmp_path
+    return copy_project_data(DATA, tmp_path)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ from cmqual.errors import CmqualWarning, ConfigError, ProjectError
 from cmqual.project import init_project, open_project
 from cmqual.widget import CodingSession, Filters, Progress, Suggestion
 from cmqual.widget.render import Mark, body_html, pieces, text_view_html
+from conftest import copy_project_data
 
 DATA = Path(__file__).resolve().parent / "data" / "widget"
 FIRST = "Mentoring 🙂 has no budget here, so it runs on goodwill."
@@ -22,9 +22,7 @@ FIRST = "Mentoring 🙂 has no budget here, so it runs on goodwill."
 
 @pytest.fixture
 def folder(tmp_path):
-    shutil.copytree(DATA / "corpus", tmp_path / "corpus")
-    shutil.copy(DATA / "codebook.yaml", tmp_path / "codebook.yaml")
-    return tmp_path
+    return copy_project_data(DATA, tmp_path)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from cmqual.project import init_project, open_project
+from conftest import copy_project_data
 
 DATA = Path(__file__).resolve().parent / "data" / "widget"
 CHROMIUM = Path(os.environ.get("CMQUAL_CHROMIUM", "/usr/bin/chromium"))
@@ -92,8 +93,7 @@ def lab(tmp_path):
     """A JupyterLab server on 127.0.0.1 serving a folder with the fixture project."""
     root = tmp_path / "lab"
     root.mkdir()
-    shutil.copytree(DATA / "corpus", root / "corpus")
-    shutil.copy(DATA / "codebook.yaml", root / "codebook.yaml")
+    copy_project_data(DATA, root)
     shutil.copy(DATA / "coding.ipynb", root / "coding.ipynb")
     init_project(root / "project", root / "corpus", [root / "codebook.yaml"]).close()
 

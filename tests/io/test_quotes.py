@@ -11,14 +11,14 @@ import pytest
 from cmqual.errors import FormatError, ProjectError
 from cmqual.io.quotes import read_quotes
 from cmqual.project import ImportResult, init_project
+from conftest import copy_project_data
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "project"
 
 
 @pytest.fixture
 def project(tmp_path):
-    shutil.copytree(DATA / "corpus", tmp_path / "corpus")
-    shutil.copy(DATA / "codebook.yaml", tmp_path / "codebook.yaml")
+    copy_project_data(DATA, tmp_path)
     with init_project(tmp_path / "proj", tmp_path / "corpus", [tmp_path / "codebook.yaml"]) as p:
         p.code("p02", 45, 67, "mini/observation", "ben")
         p.code("p01", 86, 149, "mini/power/assessment", "ana", memo="line manager")
