@@ -48,7 +48,6 @@ import io
 import os
 import re
 import warnings
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -56,6 +55,7 @@ from typing import Any, BinaryIO
 
 from cmqual.codebook import Code, Codebook, Source, from_dict, to_dict
 from cmqual.errors import CmqualWarning, CodebookError, ConfigError, ExchangeError, FormatError
+from cmqual.io._stablezip import stable_zip
 from cmqual.io._zipsafe import check_office_zip
 from cmqual.io.encoding import decode_bytes
 from cmqual.io.refi import slugify
@@ -100,7 +100,6 @@ _SOURCE_COLUMNS = ("id", "citation", "file")
 _EXCEL_MAX_CELL = 32_767
 # Fixed document properties and zip timestamps make .xlsx output byte-identical across runs.
 _FIXED_TIME = datetime(2000, 1, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -271,33 +270,7 @@ def _xlsx_bytes(codebook: Codebook) -> bytes:
     props.modified = _FIXED_TIME
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return _fix_zip_times(buffer.getvalue())
-
-
-def _fix_zip_times(data: bytes) -> bytes:
-    """Give every zip entry a fixed timestamp and the core properties a fixed ``modified``.
-
-    openpyxl stamps the current time on both when it saves.
-    """
-    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
-                    content,
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            dst.writestr(entry, content)
-    return out.getvalue()
+    return stable_zip(buffer.getvalue())
 
 
 # --------------------------------------------------------------------------------------------

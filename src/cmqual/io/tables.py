@@ -8,6 +8,7 @@ chosen by extension: ``.csv`` (UTF-8, ``\\n`` line ends), ``.parquet``, ``.xlsx`
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from cmqual.errors import ConfigError, InputFileError
+from cmqual.io._stablezip import stable_zip
 
 __all__ = ["TABLE_EXTENSIONS", "atomic_path", "read_table", "write_table", "write_text"]
 
@@ -80,8 +82,6 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    import datetime
-
     from openpyxl import Workbook
 
     wb = Workbook()
@@ -90,11 +90,11 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     ws.append([str(c) for c in frame.columns])
     for row in frame.itertuples(index=False):
         ws.append([None if _isna(v) else (v.item() if hasattr(v, "item") else v) for v in row])
-    fixed = datetime.datetime(2000, 1, 1)
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
     wb.properties.creator = "cmqual"
-    wb.save(path)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    # openpyxl stamps the time of saving on the zip entries and the "modified" property
+    path.write_bytes(stable_zip(buffer.getvalue()))
 
 
 def _isna(value: object) -> bool:

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import tempfile
 import warnings
-import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cmqual.errors import InputFileError, ReliabilityError
+from cmqual.io._stablezip import stable_zip
 from cmqual.reliability._kernels import (
     UndefinedMetricWarning,
     ac1_from_codes,
@@ -477,8 +476,6 @@ def _html_bytes(table: pd.DataFrame) -> bytes:
     return page.encode("utf-8")
 
 
-_FIXED_TIME = "2000-01-01T00:00:00Z"
-
 
 def _xlsx_bytes(table: pd.DataFrame) -> bytes:
     try:
@@ -501,22 +498,7 @@ def _xlsx_bytes(table: pd.DataFrame) -> bytes:
                 cell.data_type = "s"
     raw = io.BytesIO()
     book.save(raw)
-    # Same table, same bytes: pin the zip entry times and the workbook's timestamps.
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
-                    rb"\g<1>" + _FIXED_TIME.encode() + rb"\g<2>",
-                    data,
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o600 << 16
-            dst.writestr(fixed, data)
-    return out.getvalue()
+    return stable_zip(raw.getvalue())  # same table, same bytes
 
 
 _WRITERS: dict[str, Callable[[pd.DataFrame], bytes]] = {

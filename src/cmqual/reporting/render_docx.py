@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import zipfile
 
+from cmqual.io._stablezip import stable_zip
 from cmqual.reporting.model import Bullets, Figure, KeyValues, Quote, Report, Table, Text
 
 __all__ = ["render_docx"]
 
 #: Fixed time written into the document (the report's content, not its run, is dated).
 FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _MARKUP = re.compile(r"(\*\*.+?\*\*|`[^`]+`)")
 
 
@@ -126,17 +125,6 @@ def render_docx(report: Report) -> bytes:
             _block(doc, block)
     buf = io.BytesIO()
     doc.save(buf)
-    return _fixed_zip(buf.getvalue())
+    return stable_zip(buf.getvalue(), core_time=None)  # core times set above
 
 
-def _fixed_zip(data: bytes) -> bytes:
-    """Rewrite a zip with every entry stamped with the same time, in the same order."""
-    out = io.BytesIO()
-    with (zipfile.ZipFile(io.BytesIO(data)) as src,
-          zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst):
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = info.external_attr
-            dst.writestr(entry, src.read(info.filename))
-    return out.getvalue()
